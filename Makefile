@@ -1,0 +1,27 @@
+# Set-up and everyday commands. Each target creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+demo: $(PY)
+	$(PIP) -e ".[plot]"
+	$(PY) examples/walkthrough.py
+
+test: $(PY)
+	$(PIP) -e ".[dev]"
+	$(PY) -m pytest
+
+# torch==2.13.0 resolves to a local CPU wheel here; without it the PyTorch columns are skipped.
+bench: $(PY)
+	$(PIP) -e .
+	$(PIP) torch==2.13.0 || echo "torch==2.13.0 not installable: comparing with NumPy only"
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis src/*.egg-info

@@ -1,0 +1,20 @@
+"""ndgrad: MXNet's imperative autograd, on NumPy.
+
+>>> from ndgrad import autograd, np
+>>> x = np.arange(4.0)
+>>> x.attach_grad()
+>>> with autograd.record():
+...     y = 2 * np.dot(x, x)
+>>> y.backward()
+>>> x.grad
+array([ 0.,  4.,  8., 12.])
+"""
+
+from . import autograd, errors, nd, np, npx
+from ._device import Device, cpu, gpu
+from ._ndarray import default_dtype, ndarray, set_default_dtype
+
+__version__ = "0.1.0"
+
+__all__ = ["autograd", "errors", "nd", "np", "npx", "ndarray", "Device", "cpu", "gpu",
+           "default_dtype", "set_default_dtype", "__version__"]

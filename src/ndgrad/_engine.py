@@ -1,0 +1,231 @@
+"""The graph node and the backward pass. Nothing here knows any particular op.
+
+The graph hangs off the arrays (as in MXNet and PyTorch): each recorded array points to the
+Node that produced it, each Node to its operands' nodes. Backward walks the nodes reachable
+from the heads in reverse topological order, with a loop and a work stack (never recursion),
+asks each node's primitive for its operands' gradients, sums gradients that meet, and hands
+the totals to the gradient sinks that ``attach_grad`` created.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy
+
+from ._state import flags
+from .errors import GraphReleasedError, InPlaceModifiedError
+
+
+class GradSink:
+    """Where backward leaves a variable's gradient: the buffer and the grad_req."""
+
+    __slots__ = ("grad", "grad_req")
+
+    def __init__(self, grad: Any, grad_req: str) -> None:
+        self.grad = grad
+        self.grad_req = grad_req
+
+
+class Node:
+    """One recorded primitive call (or a variable's leaf, when ``primitive`` is None).
+
+    Keeps the primitive, the operands' nodes, the values the rules declared they need, the
+    static parameters and the output's shape and dtype; saved values are dropped as soon as
+    backward has used them.
+    """
+
+    __slots__ = ("primitive", "parents", "parent_indices", "params", "inputs", "versions",
+                 "ans", "ans_versions", "shapes", "dtypes", "sink", "released")
+
+    def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
+        self.primitive = primitive
+        self.parents = parents
+        self.parent_indices = None          # operands' output numbers, when not all 0
+        self.params = params
+        self.inputs = None
+        self.versions = None
+        self.ans = None
+        self.ans_versions = None
+        self.shapes = tuple(r._data.shape for r in results)
+        self.dtypes = tuple(r._data.dtype for r in results)
+        self.sink = None
+        self.released = False
+
+    @classmethod
+    def leaf(cls, array: Any, sink: GradSink) -> "Node":
+        node = cls(None, (), {}, (array,))
+        node.sink = sink
+        return node
+
+    @property
+    def name(self) -> str:
+        return "variable" if self.primitive is None else self.primitive.name
+
+    def release(self) -> None:
+        """Drop what the rules needed: the graph below this node can no longer be walked."""
+        self.inputs = self.ans = self.versions = self.ans_versions = None
+        self.parents = ()
+        self.released = True
+
+    def check_versions(self) -> None:
+        """Refuse to differentiate with a saved value that was modified in place since."""
+        stale = None
+        if self.versions is not None:
+            for value, version in zip(self.inputs, self.versions):
+                if version is not None and value._version[0] != version:
+                    stale = value._data.shape
+                    break
+        if stale is None and self.ans_versions is not None:
+            for counter, version in self.ans_versions:
+                if counter[0] != version:
+                    stale = self.shapes[0]
+                    break
+        if stale is not None:
+            raise InPlaceModifiedError(
+                f"an array of shape {stale} that the gradient of '{self.name}' needs was "
+                "modified in place after it was recorded; compute with a copy (x = x + 1 "
+                "instead of x += 1) or run backward before modifying it")
+
+
+def _count_dependents(roots: Sequence[Node]) -> dict[Node, int]:
+    """For each node reachable from the roots, how many reachable nodes use its output."""
+    dependents: dict[Node, int] = {}
+    stack = []
+    for root in roots:
+        if root not in dependents:
+            dependents[root] = 0
+            stack.append(root)
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if parent is None:
+                continue
+            if parent in dependents:
+                dependents[parent] += 1
+            else:
+                dependents[parent] = 1
+                stack.append(parent)
+    return dependents
+
+
+def _accumulate(pending: dict, node: Node, index: int, grad: Any) -> None:
+    if node.primitive is not None and node.primitive.n_outputs > 1:
+        slots = pending.get(node)
+        if slots is None:
+            slots = pending[node] = [None] * node.primitive.n_outputs
+        slots[index] = grad if slots[index] is None else slots[index] + grad
+    elif node in pending:
+        pending[node] = pending[node] + grad
+    else:
+        pending[node] = grad
+
+
+def _full_cotangent(node: Node, slots: list, create_graph: bool) -> tuple:
+    """A multi-output node's cotangents, with zeros for outputs nothing flowed into."""
+    from ._ndarray import _wrap, ndarray
+    zeros = [numpy.zeros(shape, dtype) for shape, dtype in zip(node.shapes, node.dtypes)]
+    return tuple(slot if slot is not None else (_wrap(z, ndarray) if create_graph else z)
+                 for slot, z in zip(slots, zeros))
+
+
+def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: bool,
+             create_graph: bool, capture: dict[tuple[Node, int], Any] | None = None) -> None:
+    """Propagate ``head_grads`` from ``heads`` to every gradient sink they reach.
+
+    ``heads`` are recorded arrays; ``head_grads`` their cotangents, already checked and of the
+    heads' shapes (raw NumPy, or ndarrays when ``create_graph``). With ``capture`` (a dict
+    keyed by ``(node, output index)``), the gradients reaching those nodes are stored in it
+    instead of being delivered to sinks: that is ``autograd.grad``.
+    """
+    from ._ndarray import _wrap, ndarray
+    from ._primitive import fit_gradient
+
+    pending: dict[Node, Any] = {}
+    for head, grad in zip(heads, head_grads):
+        if head._node.released:
+            raise GraphReleasedError(
+                f"the graph of this head (shape {head.shape}) was freed by an earlier "
+                "backward; pass retain_graph=True to the first backward to differentiate it "
+                "again")
+        _accumulate(pending, head._node, head._index, grad)
+    dependents = _count_dependents([head._node for head in heads])
+    ready = [node for node in pending if dependents[node] == 0]
+
+    with flags(recording=create_graph, raw_rules=not create_graph):
+        while ready:
+            node = ready.pop()
+            grad = pending.pop(node, None)
+            if grad is not None:
+                if capture is not None:
+                    for index in range(len(node.shapes)):
+                        if (node, index) in capture:
+                            capture[node, index] = _capture_value(
+                                grad[index] if isinstance(grad, list) else grad, capture[
+                                    node, index])
+                elif node.sink is not None:
+                    _deliver(node.sink, grad, create_graph)
+            if node.primitive is None:
+                continue
+            if node.released:
+                raise GraphReleasedError(
+                    f"the graph through '{node.name}' was freed by an earlier backward; pass "
+                    "retain_graph=True to the first backward to differentiate it again")
+            parents = node.parents
+            if grad is not None:
+                node.check_versions()
+                if isinstance(grad, list):
+                    grad = _full_cotangent(node, grad, create_graph)
+                if create_graph:
+                    inputs = node.inputs
+                    ans = node.ans
+                    if ans is not None:
+                        ans = (_wrap(ans, ndarray, node) if node.primitive.n_outputs == 1
+                               else tuple(_wrap(a, ndarray, node, i) for i, a in enumerate(ans)))
+                else:
+                    inputs = node.inputs
+                    if inputs is not None:
+                        inputs = [value._data if isinstance(value, ndarray) else value
+                                  for value in inputs]
+                    ans = node.ans
+                if inputs is None:
+                    inputs = (None,) * len(parents)
+                wanted = [parent is not None for parent in parents]
+                operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, wanted)
+            else:
+                operand_grads = (None,) * len(parents)
+            indices = node.parent_indices or (0,) * len(parents)
+            for parent, index, operand_grad in zip(parents, indices, operand_grads):
+                if parent is None:
+                    continue
+                if operand_grad is not None:
+                    operand_grad = fit_gradient(operand_grad, parent.shapes[index],
+                                                parent.dtypes[index])
+                    _accumulate(pending, parent, index, operand_grad)
+                dependents[parent] -= 1
+                if dependents[parent] == 0:
+                    ready.append(parent)
+            if not retain_graph:
+                node.release()
+
+
+def _capture_value(grad: Any, previous: Any) -> Any:
+    return grad if previous is None else previous + grad
+
+
+def _deliver(sink: GradSink, grad: Any, create_graph: bool) -> None:
+    """Write (grad_req "write") or add ("add") a gradient into a variable's buffer."""
+    from ._ndarray import _wrap, ndarray
+    buffer = sink.grad
+    if create_graph or buffer._node is not None:
+        # The gradient is itself recorded, so the buffer becomes that array.
+        grad = grad if isinstance(grad, ndarray) else _wrap(numpy.asarray(grad), type(buffer))
+        sink.grad = grad if sink.grad_req == "write" else buffer + grad
+        return
+    if isinstance(grad, ndarray):
+        grad = grad._data
+    if sink.grad_req == "write":
+        numpy.copyto(buffer._data, grad)
+    else:
+        numpy.add(buffer._data, grad, out=buffer._data)
+    buffer._version[0] += 1

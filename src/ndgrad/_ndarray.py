@@ -1,0 +1,383 @@
+"""The ndgrad array: NumPy data, the node that produced it, and a gradient sink.
+
+Operators and most methods are bound from the registry through the tables at the bottom of
+this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy
+
+from . import _device
+from ._engine import GradSink, Node
+from ._state import STATE
+from .errors import InPlaceModifiedError
+
+_DEFAULT_DTYPE = [numpy.dtype(numpy.float32)]
+
+
+def default_dtype() -> numpy.dtype:
+    """The float dtype that Python numbers and lists become (float32, as MXNet)."""
+    return _DEFAULT_DTYPE[0]
+
+
+def set_default_dtype(dtype: Any) -> numpy.dtype:
+    """Set the default float dtype ("float32" or "float64"); returns the previous one."""
+    dtype = numpy.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"the default dtype must be a float dtype such as 'float32' or "
+                        f"'float64', not {dtype}")
+    previous = _DEFAULT_DTYPE[0]
+    _DEFAULT_DTYPE[0] = dtype
+    return previous
+
+
+def to_numpy(value: Any, dtype: Any = None) -> numpy.ndarray:
+    """Raw data for ``value``: ndgrad arrays give their data, NumPy arrays keep their dtype,
+    Python numbers and lists take the default float dtype; an explicit ``dtype`` wins."""
+    if isinstance(value, ndarray):
+        data = value._data
+        return data if dtype is None else data.astype(dtype, copy=False)
+    if dtype is not None:
+        return numpy.asarray(value, dtype=dtype)
+    if isinstance(value, (numpy.ndarray, numpy.generic)):
+        return numpy.asarray(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, ndarray) for v in value):
+        value = [to_numpy(v) for v in value]
+    data = numpy.asarray(value)
+    if data.dtype.kind in "iuf":
+        data = data.astype(_DEFAULT_DTYPE[0])
+    return data
+
+
+def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> "ndarray":
+    """A new array of class ``cls`` around raw data (NumPy scalars become 0-d arrays)."""
+    if type(data) is not numpy.ndarray:
+        data = numpy.asarray(data)
+    array = object.__new__(cls)
+    array._data = data
+    array._node = node
+    array._index = index
+    array._sink = None
+    array._version = [0]
+    return array
+
+
+class ndarray:
+    """A NumPy array that autograd can differentiate: ``ndgrad.np.ndarray``.
+
+    Create arrays with ``ndgrad.np.array`` and friends. Attributes follow NumPy (``shape``,
+    ``dtype``, ``T`` ...) and MXNet (``grad``, ``attach_grad``, ``backward``, ``detach``,
+    ``asnumpy``, ``ctx``).
+    """
+
+    __slots__ = ("_data", "_node", "_index", "_sink", "_version", "__weakref__")
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared elementwise, as NumPy
+    # Make NumPy defer to ndgrad in mixed operations such as numpy_array + x.
+    __array_priority__ = 100
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("create arrays with ndgrad.np.array(...), np.zeros(...) and friends")
+
+    # -- attributes -------------------------------------------------------------------------
+    shape = property(lambda self: self._data.shape, doc="Tuple of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The element type.")
+    ndim = property(lambda self: self._data.ndim, doc="Number of dimensions.")
+    size = property(lambda self: self._data.size, doc="Number of elements.")
+    device = property(lambda self: _device.cpu(), doc="Where the data lives: always cpu(0).")
+    ctx = context = device
+
+    @property
+    def T(self) -> "ndarray":
+        """The transposed array, as ``transpose()``."""
+        return self.transpose()
+
+    @property
+    def grad(self) -> "ndarray | None":
+        """The gradient buffer that ``attach_grad`` created (None before, or for "null")."""
+        return self._sink.grad if self._sink is not None else None
+
+    # -- autograd ---------------------------------------------------------------------------
+    def attach_grad(self, grad_req: str = "write", stype: Any = None) -> None:
+        """Make this array a variable: allocate ``x.grad`` (zeros) that backward fills.
+
+        ``grad_req`` is "write" (each backward overwrites), "add" (backward accumulates) or
+        "null" (no gradient). Calling it again resets ``x.grad`` to zeros. Differs from MXNet:
+        on a recorded intermediate it keeps the history, so gradients also reach the inputs
+        (API.md semantic 8); use ``detach()`` to cut. Integer and bool arrays are refused.
+        """
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', not {grad_req!r}")
+        if stype not in (None, "default"):
+            raise ValueError(f"ndgrad stores dense arrays only; stype={stype!r} is not "
+                             "supported")
+        if self.dtype.kind not in "fc":
+            raise TypeError(
+                f"attach_grad() needs a floating-point array, but this one has dtype "
+                f"{self.dtype}; convert it first, e.g. x = x.astype('float32')")
+        if self._index != 0:
+            raise NotImplementedError("attach_grad() on one output of a multi-output op; "
+                                      "take a copy first (y = y.copy())")
+        if grad_req == "null":
+            if self._node is not None and self._node.primitive is None:
+                self._node = None
+            elif self._node is not None:
+                self._node.sink = None
+            self._sink = None
+            return
+        buffer = _wrap(numpy.zeros_like(self._data), type(self))
+        if self._sink is not None:
+            self._sink.grad = buffer
+            self._sink.grad_req = grad_req
+        else:
+            self._sink = GradSink(buffer, grad_req)
+        if self._node is None:
+            self._node = Node.leaf(self, self._sink)
+        else:
+            self._node.sink = self._sink
+
+    def backward(self, out_grad: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False, train_mode: bool = True) -> None:
+        """Backpropagate from this array: fill the ``.grad`` of every variable it depends on.
+
+        ``out_grad`` is the head gradient: for every variable ``x``,
+        ``x.grad = sum_i out_grad[i] * d self[i] / d x``. Omitted, it is ones of this array's
+        shape (so a non-scalar head gives the gradient of its sum), as MXNet.
+        See ``ndgrad.autograd.backward``.
+        """
+        from .autograd import backward
+        backward(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
+                 train_mode=train_mode)
+
+    def detach(self) -> "ndarray":
+        """The same data with no history: gradients do not flow through the result."""
+        array = _wrap(self._data, type(self))
+        array._version = self._version
+        return array
+
+    # -- conversion -------------------------------------------------------------------------
+    def asnumpy(self) -> numpy.ndarray:
+        """A NumPy copy of the data."""
+        return self._data.copy()
+
+    def item(self, *args: Any) -> Any:
+        return self._data.item(*args)
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def wait_to_read(self) -> None:
+        """MXNet waits here for asynchronous work; ndgrad computes eagerly, so it returns."""
+
+    def to_device(self, device: Any) -> "ndarray":
+        """A copy on ``device``; only ``cpu(0)`` exists (any other raises DeviceError)."""
+        _device.require_cpu(device)
+        return self.copy()
+
+    as_in_context = as_in_ctx = copyto_device = to_device
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
+        data = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return data.copy() if copy else data
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self._data.__dlpack_device__()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator["ndarray"]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        for index in range(len(self._data)):
+            yield self[index]
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self._data)
+
+    def __int__(self) -> int:
+        return int(self._data)
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub":
+            raise TypeError(f"only integer arrays can be used as an index, not {self.dtype}")
+        return int(self._data)
+
+    def __complex__(self) -> complex:
+        return complex(self._data)
+
+    # -- printing ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """NumPy's repr, naming the dtype unless it is the default float dtype (as MXNet)."""
+        if self.size == 0:
+            return f"array([], shape={self.shape}, dtype={self.dtype})"
+        body = numpy.array2string(self._data, separator=", ", prefix="array(")
+        if self.dtype == default_dtype():
+            return f"array({body})"
+        return f"array({body}, dtype={self.dtype})"
+
+    def __str__(self) -> str:
+        return str(self._data)
+
+    def __format__(self, spec: str) -> str:
+        return format(self._data, spec) if spec else str(self)
+
+    # -- in-place changes (API.md semantic 9) -----------------------------------------------
+    def _check_writable(self, what: str, value: Any = None) -> None:
+        if not STATE.recording:
+            return
+        if self._node is not None:
+            role = ("a variable (attach_grad)" if self._node.primitive is None
+                    else f"the output of '{self._node.name}'")
+            raise InPlaceModifiedError(
+                f"{what} on an array of shape {self.shape} that is part of the recorded graph "
+                f"({role}) would make its gradients wrong; write a new array instead "
+                "(y = x + 1, np.where(mask, v, x)) or modify it outside autograd.record()")
+        if isinstance(value, ndarray) and value._node is not None:
+            raise InPlaceModifiedError(
+                f"{what} would copy a recorded array of shape {value.shape} into an array "
+                "outside the graph, and its gradient would be lost; build the result with "
+                "ndgrad operations (np.where, concatenation) instead")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._check_writable("item assignment", value)
+        self._data[_raw_index(key)] = value._data if isinstance(value, ndarray) else value
+        self._version[0] += 1
+
+    def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> "ndarray":
+        self._check_writable(f"in-place '{what}'", other)
+        other = other._data if isinstance(other, ndarray) else _as_inplace_operand(other)
+        ufunc(self._data, other, out=self._data, casting="same_kind")
+        self._version[0] += 1
+        return self
+
+    def __iadd__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.add, other, "+=")
+
+    def __isub__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.subtract, other, "-=")
+
+    def __imul__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.multiply, other, "*=")
+
+    def __itruediv__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.true_divide, other, "/=")
+
+    def __ipow__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.power, other, "**=")
+
+    # -- NumPy dispatch ---------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc: numpy.ufunc, method: str, *inputs: Any,
+                        **kwargs: Any) -> Any:
+        from ._registry import REGISTRY
+        function = REGISTRY.by_numpy.get(ufunc)
+        if function is None or method != "__call__":
+            label = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+            raise TypeError(_unsupported(f"numpy.{label}"))
+        if kwargs.get("out") is not None or set(kwargs) - {"out"}:
+            raise TypeError(f"numpy.{ufunc.__name__} on ndgrad arrays accepts no keyword "
+                            f"arguments here (got {sorted(kwargs)}); call "
+                            f"ndgrad.np.{ufunc.__name__} and assign the result")
+        return function(*inputs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from ._registry import REGISTRY
+        function = REGISTRY.by_numpy.get(func)
+        if function is None:
+            module = getattr(func, "__module__", "numpy") or "numpy"
+            raise TypeError(_unsupported(f"{module}.{func.__name__}"))
+        return function(*args, **kwargs)
+
+
+def _unsupported(label: str) -> str:
+    return (f"{label} is not implemented for ndgrad arrays, and running it on the raw data "
+            "would silently drop the gradient; use the ndgrad.np function of that name if it "
+            "exists, or call .asnumpy() first to compute outside autograd")
+
+
+def _as_inplace_operand(value: Any) -> Any:
+    return to_numpy(value) if isinstance(value, (list, tuple)) else value
+
+
+def _raw_index(key: Any) -> Any:
+    """An index with ndgrad arrays replaced by their data (integer or boolean arrays)."""
+    if isinstance(key, ndarray):
+        return key._data
+    if isinstance(key, tuple):
+        return tuple(k._data if isinstance(k, ndarray) else k for k in key)
+    return key
+
+
+# Operators: dunder name -> (public name in the "np" or "ndarray" namespace, operands swapped?).
+OPERATORS = {
+    "__add__": ("add", False), "__radd__": ("add", True),
+    "__sub__": ("subtract", False), "__rsub__": ("subtract", True),
+    "__mul__": ("multiply", False), "__rmul__": ("multiply", True),
+    "__truediv__": ("divide", False), "__rtruediv__": ("divide", True),
+    "__pow__": ("power", False), "__rpow__": ("power", True),
+    "__matmul__": ("matmul", False), "__rmatmul__": ("matmul", True),
+    "__lt__": ("less", False), "__le__": ("less_equal", False),
+    "__gt__": ("greater", False), "__ge__": ("greater_equal", False),
+    "__eq__": ("equal", False), "__ne__": ("not_equal", False),
+    "__neg__": ("negative", False), "__pos__": ("positive", False),
+    "__abs__": ("absolute", False), "__getitem__": ("_getitem", False),
+}
+
+# Methods with NumPy's method signature, taking the array as the first argument.
+METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var", "cumsum",
+           "clip", "dot", "flatten", "astype", "copy", "sort", "squeeze", "swapaxes", "ravel")
+
+
+def bind_operators(namespace: dict[str, Any]) -> None:
+    """Bind the operator and method tables above to the registry's public functions."""
+    for dunder, (name, swapped) in OPERATORS.items():
+        setattr(ndarray, dunder, _operator(namespace[name], swapped))
+    for name in METHODS:
+        if name in namespace:
+            setattr(ndarray, name, _method(namespace[name]))
+
+
+def _operator(function: Any, swapped: bool) -> Any:
+    if swapped:
+        def operator(self: ndarray, other: Any) -> Any:
+            return function(other, self)
+    else:
+        def operator(self: ndarray, *other: Any) -> Any:
+            return function(self, *other)
+    return operator
+
+
+def _method(function: Any) -> Any:
+    def method(self: ndarray, *args: Any, **kwargs: Any) -> Any:
+        return function(self, *args, **kwargs)
+    method.__name__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+def _reshape_method(self: ndarray, *shape: Any, **kwargs: Any) -> ndarray:
+    """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, as NumPy."""
+    from .np import reshape
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return reshape(self, shape, **kwargs)
+
+
+def _transpose_method(self: ndarray, *axes: Any) -> ndarray:
+    """``x.transpose(1, 0)`` or ``x.transpose((1, 0))``, as NumPy."""
+    from .np import transpose
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+ndarray.reshape = _reshape_method  # type: ignore[attr-defined]
+ndarray.transpose = _transpose_method  # type: ignore[attr-defined]

@@ -1,0 +1,203 @@
+"""Primitive: a NumPy forward with its derivative rules, declared once, side by side.
+
+A primitive is called like the NumPy function it wraps: array operands positional, static
+parameters (axis, keepdims, shape) as keywords. Calling one
+
+* with any ndgrad array among the operands runs the NumPy forward on the raw data, wraps the
+  answer in an ndarray and, while recording, attaches a graph node to it;
+* with no ndgrad array while the backward engine runs first-order rules returns raw NumPy, so
+  a rule such as ``g * cos(x)`` costs what NumPy costs and nothing is recorded;
+* with no ndgrad array otherwise (``np.sin([1, 2])``) converts Python data to the default float
+  dtype and returns an ndarray.
+
+Derivative rules (``vjp=``) are written with ndgrad's own primitives, so when the engine runs
+them on recorded arrays (``create_graph=True``) they are differentiated again, to any order.
+A rule receives ``(g, ans, *inputs, **params)`` and returns the gradient for its input *before*
+un-broadcasting: the engine sums it down to the input's shape (``fit_gradient``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy
+
+from ._engine import Node
+from ._state import STATE
+
+# What a node keeps for the derivative rules: fewer saved values, lower peak memory.
+INPUTS = frozenset({"inputs"})
+ANSWER = frozenset({"answer"})
+SHAPES = frozenset({"shapes"})            # only the inputs' shapes and dtypes
+NOTHING: frozenset[str] = frozenset()
+
+
+class Aval:
+    """The shape and dtype of an input whose value a rule does not need (JAX's abstract value)."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple[int, ...], dtype: numpy.dtype) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(numpy.prod(self.shape, dtype=numpy.int64))
+
+    def __repr__(self) -> str:
+        return f"Aval(shape={self.shape}, dtype={self.dtype})"
+
+
+Rule = Callable[..., Any]
+
+
+class Primitive:
+    """An operation the engine differentiates through its declared rules.
+
+    Parameters
+    ----------
+    name : the op's name, NumPy's where NumPy has one; used in errors and graph pictures.
+    forward : NumPy function of raw arrays and keyword parameters.
+    vjp : one rule per array operand (a tuple), or one rule for a one-operand op. ``None`` in
+        the tuple declares that operand non-differentiable (its gradient is zero).
+    pullback : alternative to ``vjp`` for ops whose gradients are computed together; called
+        as ``pullback(g, ans, inputs, params, wanted)`` and returning one gradient per operand.
+    jvp : the forward-mode rule; kept beside the VJP for forward mode (not used yet).
+    saves : which values the node keeps for the rules: INPUTS, ANSWER, SHAPES, NOTHING or a union.
+    nondiff : the output never carries a gradient (comparisons, argmax): nothing is recorded.
+    view : the forward may return a view of its first operand, so the two share a version
+        counter and an in-place change to one is seen on the other.
+    n_outputs : how many arrays the forward returns (a tuple when more than one).
+    """
+
+    __slots__ = ("name", "forward", "vjp", "jvp", "custom_pullback", "save_inputs",
+                 "save_answer", "save_shapes", "nondiff", "view", "n_outputs", "doc")
+
+    def __init__(self, name: str, forward: Callable[..., Any], *,
+                 vjp: Rule | Sequence[Rule | None] | None = None,
+                 pullback: Callable[..., Sequence[Any]] | None = None,
+                 jvp: Any = None, saves: Iterable[str] = INPUTS, nondiff: bool = False,
+                 view: bool = False, n_outputs: int = 1, doc: str | None = None) -> None:
+        if not nondiff and vjp is None and pullback is None:
+            raise TypeError(f"primitive {name!r} needs vjp= or pullback= rules, or nondiff=True")
+        self.name = name
+        self.forward = forward
+        self.vjp = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
+        self.jvp = jvp
+        self.custom_pullback = pullback
+        saves = frozenset(saves)
+        unknown = saves - {"inputs", "answer", "shapes"}
+        if unknown:
+            raise ValueError(f"primitive {name!r}: unknown saves= entries {sorted(unknown)}")
+        self.save_inputs = "inputs" in saves
+        self.save_answer = "answer" in saves
+        self.save_shapes = "shapes" in saves
+        self.nondiff = nondiff
+        self.view = view
+        self.n_outputs = n_outputs
+        self.doc = doc or f"ndgrad's differentiable {name}."
+
+    def __repr__(self) -> str:
+        return f"<ndgrad primitive {self.name}>"
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        cls = None
+        for arg in args:
+            if isinstance(arg, ndarray):
+                cls = arg.__class__
+                break
+        if cls is None:
+            if STATE.raw_rules:
+                return self.forward(*args, **params)
+            cls = ndarray
+        datas = [arg._data if isinstance(arg, ndarray) else _as_operand(arg) for arg in args]
+        out = self.forward(*datas, **params)
+        if self.n_outputs == 1:
+            result = _wrap(out, cls)
+            if self.view and result._data.base is not None and isinstance(args[0], ndarray):
+                result._version = args[0]._version
+            if STATE.recording and not self.nondiff and result._data.dtype.kind in "fc":
+                self._record(args, params, (result,))
+            return result
+        results = tuple(_wrap(part, cls) for part in out)
+        if STATE.recording and not self.nondiff:
+            self._record(args, params, results)
+        return results
+
+    def _record(self, args: tuple, params: dict, results: tuple) -> None:
+        parents = tuple(arg._node if isinstance(arg, ndarray) else None for arg in args)
+        if not any(parents):
+            return
+        node = Node(self, parents, params, results)
+        if any(isinstance(arg, ndarray) and arg._index for arg in args):
+            node.parent_indices = tuple(arg._index if isinstance(arg, ndarray) else 0
+                                        for arg in args)
+        if self.save_inputs:
+            node.inputs = args
+            node.versions = tuple(arg._version[0] if isinstance(arg, ndarray) else None
+                                  for arg in args)
+        elif self.save_shapes:
+            node.inputs = tuple(Aval(arg.shape, arg.dtype) if isinstance(arg, ndarray) else arg
+                                for arg in args)
+        if self.save_answer:
+            node.ans = results[0]._data if self.n_outputs == 1 else tuple(r._data for r in results)
+            node.ans_versions = tuple((r._version, r._version[0]) for r in results)
+        for index, result in enumerate(results):
+            result._node = node
+            result._index = index
+
+    def pullback(self, g: Any, ans: Any, inputs: Sequence[Any], params: dict,
+                 wanted: Sequence[bool]) -> Sequence[Any]:
+        """The gradients for the operands flagged in ``wanted`` (None for the others)."""
+        if self.custom_pullback is not None:
+            return self.custom_pullback(g, ans, inputs, params, wanted)
+        rules = self.vjp
+        if len(rules) != len(inputs):
+            if len(rules) == 1:   # one rule shared by all operands (elementwise n-ary)
+                rules = rules * len(inputs)
+            else:
+                raise TypeError(f"primitive {self.name!r} has {len(rules)} vjp rules but was "
+                                f"called with {len(inputs)} operands")
+        return tuple(rule(g, ans, *inputs, **params) if want and rule is not None else None
+                     for rule, want in zip(rules, wanted))
+
+
+def primitive(name: str, forward: Callable[..., Any], **kwargs: Any) -> Primitive:
+    """Declare a primitive and add it to the registry's list of primitives (for the audit)."""
+    prim = Primitive(name, forward, **kwargs)
+    REGISTRY.primitives[name] = prim
+    return prim
+
+
+def _as_operand(value: Any) -> Any:
+    """Python lists and scalars used as operands become arrays of the default float dtype.
+
+    Python scalars next to an ndarray stay scalars, so NumPy's promotion keeps the array's
+    dtype (``x * 2`` is float32 for float32 ``x``), as NumPy 2 does.
+    """
+    if isinstance(value, (list, tuple)):
+        return to_numpy(value)
+    return value
+
+
+def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
+    """Sum a gradient down to the operand's shape (un-broadcasting) and cast it to its dtype.
+
+    The only place broadcasting is undone: rules return gradients in the broadcast shape.
+    """
+    if g.shape != shape:
+        from .ops.shape import sum_to_shape
+        g = sum_to_shape(g, shape=shape)
+    if g.dtype != dtype:
+        from .ops.shape import astype
+        g = astype(g, dtype=dtype)
+    return g
+
+
+from ._ndarray import _wrap, ndarray, to_numpy  # noqa: E402  (the array type uses Primitive)
+from ._registry import REGISTRY  # noqa: E402

@@ -1,0 +1,40 @@
+"""Thread-local autograd state: the recording and training flags, restored by scopes.
+
+Every thread starts with recording and training off, so two threads recording at once never
+see each other's flags (API.md semantic 15).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class _ThreadState(threading.local):
+    def __init__(self) -> None:
+        self.recording = False
+        self.training = False
+        # True while the backward engine runs first-order rules on raw NumPy arrays: a
+        # primitive called with no ndarray argument then returns a NumPy array, not an ndarray.
+        self.raw_rules = False
+
+
+STATE = _ThreadState()
+
+
+@contextmanager
+def flags(*, recording: bool | None = None, training: bool | None = None,
+          raw_rules: bool | None = None) -> Iterator[None]:
+    """Set some flags for the duration of a ``with`` block and restore them afterwards."""
+    saved = (STATE.recording, STATE.training, STATE.raw_rules)
+    if recording is not None:
+        STATE.recording = recording
+    if training is not None:
+        STATE.training = training
+    if raw_rules is not None:
+        STATE.raw_rules = raw_rules
+    try:
+        yield
+    finally:
+        STATE.recording, STATE.training, STATE.raw_rules = saved

@@ -1,0 +1,287 @@
+"""MXNet's imperative autograd API: recording scopes, backward, grad, custom Functions.
+
+>>> from ndgrad import autograd, np
+>>> x = np.arange(4.0)
+>>> x.attach_grad()
+>>> with autograd.record():
+...     y = 2 * np.dot(x, x)
+>>> y.backward()
+>>> x.grad
+array([ 0.,  4.,  8., 12.])
+
+All state (recording, training) is per thread; scopes nest and restore on exit.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import numpy
+
+from . import _engine
+from ._engine import GradSink, Node
+from ._ndarray import _wrap, ndarray, to_numpy
+from ._primitive import NOTHING, Primitive
+from ._state import STATE, flags
+from .ops.axes import shape_of
+from .errors import (GraphReleasedError, InPlaceModifiedError,  # noqa: F401  (re-exported)
+                     NotRecordedError)
+
+__all__ = ["record", "pause", "train_mode", "predict_mode", "set_recording", "set_training",
+           "is_recording", "is_training", "backward", "grad", "mark_variables", "Function",
+           "NotRecordedError", "GraphReleasedError", "InPlaceModifiedError"]
+
+
+@contextmanager
+def record(train_mode: bool = True) -> Iterator[None]:
+    """Record the operations inside for differentiation; training mode on unless
+    ``train_mode=False``."""
+    with flags(recording=True, training=train_mode):
+        yield
+
+
+@contextmanager
+def pause(train_mode: bool = False) -> Iterator[None]:
+    """Record nothing inside (values computed here are constants to autograd)."""
+    with flags(recording=False, training=train_mode):
+        yield
+
+
+@contextmanager
+def train_mode() -> Iterator[None]:
+    """Training flag on inside (dropout drops); recording unchanged."""
+    with flags(training=True):
+        yield
+
+
+@contextmanager
+def predict_mode() -> Iterator[None]:
+    """Training flag off inside (dropout is the identity); recording unchanged."""
+    with flags(training=False):
+        yield
+
+
+def set_recording(is_recording: bool) -> bool:
+    """Turn recording on or off for this thread; returns the previous value."""
+    previous = STATE.recording
+    STATE.recording = bool(is_recording)
+    return previous
+
+
+def set_training(train_mode: bool) -> bool:
+    """Turn the training flag on or off for this thread; returns the previous value."""
+    previous = STATE.training
+    STATE.training = bool(train_mode)
+    return previous
+
+
+def is_recording() -> bool:
+    return STATE.recording
+
+
+def is_training() -> bool:
+    return STATE.training
+
+
+def _as_list(value: Any) -> tuple[list, bool]:
+    if isinstance(value, (list, tuple)):
+        return list(value), False
+    return [value], True
+
+
+def _check_head(head: Any) -> None:
+    if not isinstance(head, ndarray):
+        raise TypeError(f"backward heads must be ndgrad arrays, not {type(head).__name__}")
+    if head._node is None:
+        raise NotRecordedError(
+            f"cannot differentiate this array (shape {head.shape}): it has no recorded "
+            "history. Call x.attach_grad() on the inputs, then compute the head inside "
+            "'with autograd.record():'")
+
+
+def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) -> list:
+    """One cotangent per head, checked against the head's shape (API.md semantics 1 and 2)."""
+    if single:
+        given = [head_grads]
+    elif head_grads is None:
+        given = [None] * len(heads)
+    else:
+        given, _ = _as_list(head_grads)
+    if len(given) != len(heads):
+        raise ValueError(f"got {len(given)} head gradients for {len(heads)} heads; pass one "
+                         "per head (None for ones)")
+    result = []
+    for head, head_grad in zip(heads, given):
+        if head_grad is None:
+            data = numpy.ones(head.shape, dtype=head.dtype)
+            result.append(_wrap(data, type(head)) if create_graph else data)
+            continue
+        data = to_numpy(head_grad)
+        if data.shape != head.shape:
+            raise ValueError(
+                f"head gradient has shape {data.shape} but the head has shape {head.shape}; "
+                f"pass out_grad with shape {head.shape} or omit it to use ones")
+        if create_graph and isinstance(head_grad, ndarray):
+            result.append(head_grad if head_grad.dtype == head.dtype
+                          else head_grad.astype(head.dtype))
+        else:
+            data = data.astype(head.dtype, copy=False)
+            result.append(_wrap(data, type(head)) if create_graph else data)
+    return result
+
+
+def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
+             create_graph: bool = False, train_mode: bool = True) -> None:
+    """Compute the gradients of ``heads`` and store them in each variable's ``.grad``.
+
+    ``head_grads`` (one per head; None for ones) are the head gradients: for every variable
+    ``x``, ``x.grad = sum over heads and i of head_grad[i] * d head[i] / d x`` (API.md 1).
+    The graph is freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records
+    the backward pass itself so the gradients can be differentiated again (and implies
+    ``retain_graph``, since the new graph runs through the old one).
+    """
+    heads, single = _as_list(heads)
+    for head in heads:
+        _check_head(head)
+    cotangents = _head_grads(heads, head_grads, single, create_graph)
+    with flags(training=train_mode):
+        _engine.backward(heads, cotangents, retain_graph=retain_graph or create_graph,
+                         create_graph=create_graph)
+
+
+def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, train_mode: bool = True) -> Any:
+    """The gradients of ``heads`` with respect to ``variables``, returned instead of stored.
+
+    ``variables`` are arrays with ``attach_grad()`` or recorded intermediates; their
+    ``.grad`` is not touched. A variable the heads do not depend on gets zeros. Returns one
+    array for one variable, a list for a list. ``retain_graph`` defaults to
+    ``create_graph``.
+    """
+    heads, single_head = _as_list(heads)
+    variables, single = _as_list(variables)
+    for head in heads:
+        _check_head(head)
+    capture: dict = {}
+    for variable in variables:
+        if not isinstance(variable, ndarray):
+            raise TypeError(f"variables must be ndgrad arrays, not {type(variable).__name__}")
+        if variable._node is None:
+            raise ValueError(
+                f"a variable of shape {variable.shape} is not part of any recorded graph; "
+                "call attach_grad() on it before computing the heads inside "
+                "autograd.record()")
+        capture[variable._node, variable._index] = None
+    cotangents = _head_grads(heads, head_grads, single_head, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    with flags(training=train_mode):
+        _engine.backward(heads, cotangents, retain_graph=retain_graph or create_graph,
+                         create_graph=create_graph, capture=capture)
+    results = []
+    for variable in variables:
+        value = capture[variable._node, variable._index]
+        if value is None:
+            value = numpy.zeros(variable.shape, dtype=variable.dtype)
+        if not isinstance(value, ndarray):
+            # copied: one NumPy array may have reached several variables (x + y)
+            value = _wrap(numpy.array(value, dtype=variable.dtype), type(variable))
+        results.append(value)
+    return results[0] if single else results
+
+
+def mark_variables(variables: Any, gradients: Any, grad_reqs: Any = "write") -> None:
+    """Make ``variables`` variables whose gradients backward writes into ``gradients``
+    (arrays of the same shapes), with ``grad_reqs`` "write", "add" or "null" (one, or one
+    per variable)."""
+    variables, _ = _as_list(variables)
+    gradients, _ = _as_list(gradients)
+    reqs = [grad_reqs] * len(variables) if isinstance(grad_reqs, str) else list(grad_reqs)
+    if not len(variables) == len(gradients) == len(reqs):
+        raise ValueError(f"mark_variables got {len(variables)} variables, {len(gradients)} "
+                         f"gradients and {len(reqs)} grad_reqs; give one of each per variable")
+    for variable, gradient, req in zip(variables, gradients, reqs):
+        if not isinstance(gradient, ndarray) or gradient.shape != variable.shape:
+            raise ValueError(
+                f"the gradient buffer for a variable of shape {variable.shape} must be an "
+                f"ndgrad array of that shape, got {getattr(gradient, 'shape', gradient)!r}")
+        variable.attach_grad(req)
+        if req != "null":
+            if gradient.dtype != variable.dtype:
+                raise TypeError(f"gradient buffer dtype {gradient.dtype} differs from the "
+                                f"variable's {variable.dtype}")
+            variable._sink.grad = gradient
+
+
+class Function:
+    """A custom differentiable operation, as MXNet's ``autograd.Function``.
+
+    Subclass it with ``forward(self, *inputs)`` (ndgrad arrays in, an array or a tuple of
+    arrays out; nothing inside is recorded) and ``backward(self, *output_grads)`` returning
+    one gradient per input. ``self.save_for_backward(*arrays)`` keeps values for backward,
+    read back as ``self.saved_tensors``. Use a fresh instance per call.
+
+    >>> class Sigmoid(Function):
+    ...     def forward(self, x):
+    ...         y = 1 / (1 + np.exp(-x))
+    ...         self.save_for_backward(y)
+    ...         return y
+    ...     def backward(self, dy):
+    ...         y, = self.saved_tensors
+    ...         return dy * y * (1 - y)
+    """
+
+    def __init__(self) -> None:
+        self._saved: tuple = ()
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self._saved
+
+    def forward(self, *inputs: Any) -> Any:
+        raise NotImplementedError("subclass autograd.Function and define forward()")
+
+    def backward(self, *output_grads: Any) -> Any:
+        raise NotImplementedError("subclass autograd.Function and define backward()")
+
+    def __call__(self, *inputs: Any) -> Any:
+        with flags(recording=False):
+            outputs = self.forward(*inputs)
+        single = not isinstance(outputs, (tuple, list))
+        outputs = (outputs,) if single else tuple(outputs)
+        for output in outputs:
+            if not isinstance(output, ndarray):
+                raise TypeError(f"{type(self).__name__}.forward must return ndgrad arrays, "
+                                f"not {type(output).__name__}")
+        # fresh arrays, so the node never attaches to an input returned unchanged
+        outputs = tuple(_wrap(output._data, type(output)) for output in outputs)
+        if STATE.recording:
+            shapes = [shape_of(x) for x in inputs]
+            primitive = Primitive(type(self).__name__, self.forward, saves=NOTHING,
+                                  n_outputs=len(outputs),
+                                  pullback=lambda g, ans, _inputs, _params, wanted:
+                                  self._pullback(g, shapes, len(outputs)))
+            primitive._record(inputs, {}, outputs)
+        return outputs[0] if single else outputs
+
+    def _pullback(self, g: Any, shapes: list, n_outputs: int) -> tuple:
+        raw = not STATE.recording
+        cotangents = g if n_outputs > 1 else (g,)
+        if raw:
+            cotangents = tuple(_wrap(c, ndarray) for c in cotangents)
+        grads = self.backward(*cotangents)
+        grads = grads if isinstance(grads, (tuple, list)) else (grads,)
+        if len(grads) != len(shapes):
+            raise ValueError(f"{type(self).__name__}.backward returned {len(grads)} gradients "
+                             f"for {len(shapes)} inputs; return one per input")
+        result = []
+        for value, shape in zip(grads, shapes):
+            if value is not None and shape_of(value) != shape:
+                raise ValueError(f"{type(self).__name__}.backward returned a gradient of shape "
+                                 f"{shape_of(value)} for an input of shape {shape}")
+            result.append(value._data if raw and isinstance(value, ndarray) else value)
+        return tuple(result)

@@ -1,0 +1,105 @@
+"""``ndgrad.nd``: the MXNet 1.x ``mx.nd`` style, for code written against ``mxnet.nd``.
+
+Arrays are ``NDArray``, an ndarray that prints as MXNet 1.x printed::
+
+    [20.    2.    0.2   0.02]
+    <NDArray 4 @cpu(0)>
+
+Operations on NDArrays return NDArrays (and their ``.grad`` is one), so ``import ndgrad as
+mx`` then ``mx.nd.array(...)``, ``mx.autograd.record()`` runs MXNet 1.x snippets.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import numpy as _numpy
+
+from . import ops as _ops  # noqa: F401
+from ._device import require_cpu as _require_cpu
+from ._ndarray import _wrap, ndarray, to_numpy
+from .ops.axes import ndim_of, normalize_axes
+from ._registry import REGISTRY as _REGISTRY
+from .ops import random as _random
+from .ops.linalg import euclidean_norm_ as _euclidean_norm
+
+
+class NDArray(ndarray):
+    """An ndarray that prints like MXNet 1.x's ``NDArray``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(n) for n in self.shape)
+        return f"\n{self._data}\n<NDArray {shape} @{self.context}>"
+
+    def __str__(self) -> str:
+        return repr(self)[1:]
+
+    def asscalar(self) -> Any:
+        """The value of a one-element array as a Python scalar (MXNet 1.x)."""
+        if self.size != 1:
+            raise ValueError(f"asscalar() needs an array of one element, not shape {self.shape}")
+        return self._data.item()
+
+
+def _nd(data: Any, ctx: Any = None) -> NDArray:
+    _require_cpu(ctx)
+    return _wrap(data, NDArray)
+
+
+def array(source_array: Any, ctx: Any = None, dtype: Any = None) -> NDArray:
+    """A new NDArray holding a copy of ``source_array`` (float32 by default)."""
+    return _nd(_numpy.array(to_numpy(source_array, dtype), copy=True), ctx)
+
+
+def zeros(shape: Any, ctx: Any = None, dtype: Any = "float32") -> NDArray:
+    return _nd(_numpy.zeros(shape, dtype=dtype), ctx)
+
+
+def ones(shape: Any, ctx: Any = None, dtype: Any = "float32") -> NDArray:
+    return _nd(_numpy.ones(shape, dtype=dtype), ctx)
+
+
+def full(shape: Any, val: Any, ctx: Any = None, dtype: Any = "float32") -> NDArray:
+    return _nd(_numpy.full(shape, val, dtype=dtype), ctx)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1.0, repeat: int = 1, ctx: Any = None,
+           dtype: Any = "float32") -> NDArray:
+    if stop is None:
+        start, stop = 0, start
+    return _nd(_numpy.repeat(_numpy.arange(start, stop, step, dtype=dtype), repeat), ctx)
+
+
+def norm(data: Any, ord: int = 2, axis: Any = None, keepdims: bool = False) -> Any:
+    """The L2 norm over all elements (or ``axis``), as MXNet 1.x's ``nd.norm``."""
+    if ord != 2:
+        from .np.linalg import norm as np_norm
+        return np_norm(data, ord=ord, axis=axis, keepdims=keepdims)
+
+    return _euclidean_norm(data, axis=normalize_axes(axis, ndim_of(data)),
+                           keepdims=keepdims)
+
+
+def _like(fn: Any) -> Any:
+    def create(*args: Any, **kwargs: Any) -> NDArray:
+        result = fn(*args, **kwargs)
+        return _wrap(result._data, NDArray)
+    create.__name__ = fn.__name__
+    create.__doc__ = fn.__doc__
+    return create
+
+
+random = types.SimpleNamespace(
+    seed=_random.seed,
+    normal=_like(_random.normal),
+    uniform=_like(_random.uniform),
+)
+
+_namespace = {**_REGISTRY.namespace("np"), **_REGISTRY.namespace("npx")}
+for _name, _fn in _namespace.items():
+    globals().setdefault(_name, _fn)
+for _name in ("zeros_like", "ones_like", "full_like"):
+    globals()[_name] = _namespace[_name]   # these keep the class of their argument

@@ -1,0 +1,21 @@
+"""``ndgrad.np``: NumPy's interface, differentiable. Built from the registry."""
+
+import numpy as _numpy
+
+from .. import ops as _ops  # noqa: F401  (declares the primitives)
+from .._ndarray import ndarray
+from .._registry import REGISTRY as _REGISTRY
+from . import linalg, random  # noqa: F401
+
+globals().update(_REGISTRY.namespace("np"))
+
+# Constants and dtypes, NumPy's own objects.
+pi, e, inf, nan, newaxis = _numpy.pi, _numpy.e, _numpy.inf, _numpy.nan, _numpy.newaxis
+float16, float32, float64 = _numpy.float16, _numpy.float32, _numpy.float64
+int8, int16, int32, int64 = _numpy.int8, _numpy.int16, _numpy.int32, _numpy.int64
+uint8, bool_, dtype = _numpy.uint8, _numpy.bool_, _numpy.dtype
+
+__all__ = sorted([name for name in _REGISTRY.namespace("np") if not name.startswith("_")]
+                 + ["ndarray", "linalg", "random", "pi", "e", "inf", "nan", "newaxis",
+                    "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+                    "uint8", "bool_", "dtype"])

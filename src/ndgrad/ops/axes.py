@@ -1,0 +1,52 @@
+"""Axis arguments, checked once: normalised to sorted non-negative tuples (or None = all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+from numpy.exceptions import AxisError
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` as a sorted tuple of non-negative ints, or None for "all axes".
+
+    Raises NumPy's AxisError for an axis out of range and ValueError for a repeated one.
+    """
+    if axis is None:
+        return None
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    result = []
+    for a in axes:
+        a = int(numpy.asarray(a)) if not isinstance(a, int) else a
+        if not -ndim <= a < ndim:
+            raise AxisError(a, ndim)
+        result.append(a % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return tuple(sorted(result))
+
+
+def normalize_axis(axis: int, ndim: int) -> int:
+    """One axis as a non-negative int; AxisError when out of range."""
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise AxisError(axis, ndim)
+    return axis % ndim
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape a reduction over ``axes`` has with keepdims=True."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def shape_of(a: Any) -> tuple[int, ...]:
+    """The shape of an ndarray, NumPy array, scalar or nested list (without NumPy dispatch)."""
+    data = getattr(a, "_data", a)
+    return data.shape if isinstance(data, numpy.ndarray) else numpy.shape(data)
+
+
+def ndim_of(a: Any) -> int:
+    return len(shape_of(a))
