@@ -47,8 +47,12 @@ class Node:
         self.versions = None
         self.ans = None
         self.ans_versions = None
-        self.shapes = tuple(r._data.shape for r in results)
-        self.dtypes = tuple(r._data.dtype for r in results)
+        if len(results) == 1:
+            self.shapes = (results[0]._data.shape,)
+            self.dtypes = (results[0]._data.dtype,)
+        else:
+            self.shapes = tuple([r._data.shape for r in results])
+            self.dtypes = tuple([r._data.dtype for r in results])
         self.sink = None
         self.released = False
 
@@ -110,7 +114,8 @@ def _count_dependents(roots: Sequence[Node]) -> dict[Node, int]:
 
 
 def _accumulate(pending: dict, node: Node, index: int, grad: Any) -> None:
-    if node.primitive is not None and node.primitive.n_outputs > 1:
+    """Add ``grad`` to what has reached output ``index`` of ``node`` so far."""
+    if len(node.shapes) > 1:
         slots = pending.get(node)
         if slots is None:
             slots = pending[node] = [None] * node.primitive.n_outputs
@@ -173,21 +178,18 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                     "retain_graph=True to the first backward to differentiate it again")
             parents = node.parents
             if grad is not None:
-                node.check_versions()
+                if node.versions is not None or node.ans_versions is not None:
+                    node.check_versions()
                 if isinstance(grad, list):
                     grad = _full_cotangent(node, grad, create_graph)
+                inputs, ans = node.inputs, node.ans
                 if create_graph:
-                    inputs = node.inputs
-                    ans = node.ans
                     if ans is not None:
                         ans = (_wrap(ans, ndarray, node) if node.primitive.n_outputs == 1
                                else tuple(_wrap(a, ndarray, node, i) for i, a in enumerate(ans)))
-                else:
-                    inputs = node.inputs
-                    if inputs is not None:
-                        inputs = [value._data if isinstance(value, ndarray) else value
-                                  for value in inputs]
-                    ans = node.ans
+                elif inputs is not None:
+                    inputs = [value._data if isinstance(value, ndarray) else value
+                              for value in inputs]
                 if inputs is None:
                     inputs = (None,) * len(parents)
                 wanted = [parent is not None for parent in parents]
@@ -199,9 +201,14 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 if parent is None:
                     continue
                 if operand_grad is not None:
-                    operand_grad = fit_gradient(operand_grad, parent.shapes[index],
-                                                parent.dtypes[index])
-                    _accumulate(pending, parent, index, operand_grad)
+                    if (operand_grad.shape != parent.shapes[index]
+                            or operand_grad.dtype != parent.dtypes[index]):
+                        operand_grad = fit_gradient(operand_grad, parent.shapes[index],
+                                                    parent.dtypes[index])
+                    if parent in pending or len(parent.shapes) > 1:
+                        _accumulate(pending, parent, index, operand_grad)
+                    else:
+                        pending[parent] = operand_grad
                 dependents[parent] -= 1
                 if dependents[parent] == 0:
                     ready.append(parent)

@@ -10,6 +10,9 @@ parameters (axis, keepdims, shape) as keywords. Calling one
 * with no ndgrad array otherwise (``np.sin([1, 2])``) converts Python data to the default float
   dtype and returns an ndarray.
 
+Python lists among the operands become arrays of the default float dtype; Python scalars stay
+scalars, so NumPy 2's promotion keeps the array's dtype (``x * 2`` is float32 for float32 x).
+
 Derivative rules (``vjp=``) are written with ndgrad's own primitives, so when the engine runs
 them on recorded arrays (``create_graph=True``) they are differentiated again, to any order.
 A rule receives ``(g, ans, *inputs, **params)`` and returns the gradient for its input *before*
@@ -115,11 +118,12 @@ class Primitive:
             if STATE.raw_rules:
                 return self.forward(*args, **params)
             cls = ndarray
-        datas = [arg._data if isinstance(arg, ndarray) else _as_operand(arg) for arg in args]
+        datas = [arg._data if isinstance(arg, ndarray)
+                 else to_numpy(arg) if isinstance(arg, (list, tuple)) else arg for arg in args]
         out = self.forward(*datas, **params)
         if self.n_outputs == 1:
             result = _wrap(out, cls)
-            if self.view and result._data.base is not None and isinstance(args[0], ndarray):
+            if self.view and out.base is not None and isinstance(args[0], ndarray):
                 result._version = args[0]._version
             if STATE.recording and not self.nondiff and result._data.dtype.kind in "fc":
                 self._record(args, params, (result,))
@@ -130,23 +134,31 @@ class Primitive:
         return results
 
     def _record(self, args: tuple, params: dict, results: tuple) -> None:
-        parents = tuple(arg._node if isinstance(arg, ndarray) else None for arg in args)
-        if not any(parents):
+        """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
+        parents = []
+        recorded = indexed = False
+        for arg in args:
+            node = arg._node if isinstance(arg, ndarray) else None
+            parents.append(node)
+            if node is not None:
+                recorded = True
+                indexed = indexed or arg._index != 0
+        if not recorded:
             return
-        node = Node(self, parents, params, results)
-        if any(isinstance(arg, ndarray) and arg._index for arg in args):
+        node = Node(self, tuple(parents), params, results)
+        if indexed:
             node.parent_indices = tuple(arg._index if isinstance(arg, ndarray) else 0
                                         for arg in args)
         if self.save_inputs:
             node.inputs = args
-            node.versions = tuple(arg._version[0] if isinstance(arg, ndarray) else None
-                                  for arg in args)
+            node.versions = tuple([arg._version[0] if isinstance(arg, ndarray) else None
+                                   for arg in args])
         elif self.save_shapes:
-            node.inputs = tuple(Aval(arg.shape, arg.dtype) if isinstance(arg, ndarray) else arg
-                                for arg in args)
+            node.inputs = tuple([Aval(arg.shape, arg.dtype) if isinstance(arg, ndarray) else arg
+                                 for arg in args])
         if self.save_answer:
             node.ans = results[0]._data if self.n_outputs == 1 else tuple(r._data for r in results)
-            node.ans_versions = tuple((r._version, r._version[0]) for r in results)
+            node.ans_versions = tuple([(r._version, r._version[0]) for r in results])
         for index, result in enumerate(results):
             result._node = node
             result._index = index
@@ -158,13 +170,14 @@ class Primitive:
             return self.custom_pullback(g, ans, inputs, params, wanted)
         rules = self.vjp
         if len(rules) != len(inputs):
-            if len(rules) == 1:   # one rule shared by all operands (elementwise n-ary)
-                rules = rules * len(inputs)
-            else:
+            if len(rules) != 1:
                 raise TypeError(f"primitive {self.name!r} has {len(rules)} vjp rules but was "
                                 f"called with {len(inputs)} operands")
-        return tuple(rule(g, ans, *inputs, **params) if want and rule is not None else None
-                     for rule, want in zip(rules, wanted))
+            rules = rules * len(inputs)   # one rule shared by all operands
+        grads = []
+        for rule, want in zip(rules, wanted):
+            grads.append(rule(g, ans, *inputs, **params) if want and rule is not None else None)
+        return grads
 
 
 def primitive(name: str, forward: Callable[..., Any], **kwargs: Any) -> Primitive:
@@ -172,17 +185,6 @@ def primitive(name: str, forward: Callable[..., Any], **kwargs: Any) -> Primitiv
     prim = Primitive(name, forward, **kwargs)
     REGISTRY.primitives[name] = prim
     return prim
-
-
-def _as_operand(value: Any) -> Any:
-    """Python lists and scalars used as operands become arrays of the default float dtype.
-
-    Python scalars next to an ndarray stay scalars, so NumPy's promotion keeps the array's
-    dtype (``x * 2`` is float32 for float32 ``x``), as NumPy 2 does.
-    """
-    if isinstance(value, (list, tuple)):
-        return to_numpy(value)
-    return value
 
 
 def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
