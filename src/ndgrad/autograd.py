@@ -15,18 +15,16 @@ All state (recording, training) is per thread; scopes nest and restore on exit.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import numpy
 
 from . import _engine
-from ._engine import GradSink, Node
 from ._ndarray import _wrap, ndarray, to_numpy
 from ._primitive import NOTHING, Primitive
 from ._state import STATE, flags
+from .errors import GraphReleasedError, InPlaceModifiedError, NotRecordedError  # noqa: F401  (re-exported)
 from .ops.axes import shape_of
-from .errors import (GraphReleasedError, InPlaceModifiedError,  # noqa: F401  (re-exported)
-                     NotRecordedError)
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "set_recording", "set_training",
            "is_recording", "is_training", "backward", "grad", "mark_variables", "Function",

@@ -19,9 +19,9 @@ import numpy as _numpy
 from . import ops as _ops  # noqa: F401
 from ._device import require_cpu as _require_cpu
 from ._ndarray import _wrap, ndarray, to_numpy
-from .ops.axes import ndim_of, normalize_axes
 from ._registry import REGISTRY as _REGISTRY
 from .ops import random as _random
+from .ops.axes import ndim_of, normalize_axes
 from .ops.linalg import euclidean_norm_ as _euclidean_norm
 
 

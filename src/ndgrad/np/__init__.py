@@ -3,7 +3,7 @@
 import numpy as _numpy
 
 from .. import ops as _ops  # noqa: F401  (declares the primitives)
-from .._ndarray import ndarray
+from .._ndarray import ndarray  # noqa: F401  (public name)
 from .._registry import REGISTRY as _REGISTRY
 from . import linalg, random  # noqa: F401
 

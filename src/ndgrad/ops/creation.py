@@ -10,8 +10,8 @@ import numpy
 
 from .._device import require_cpu
 from .._ndarray import _wrap, default_dtype, ndarray, to_numpy
-from .axes import shape_of
 from .._registry import public
+from .axes import shape_of
 
 
 def _new(data: numpy.ndarray, device: Any = None, ctx: Any = None, cls: type = ndarray):

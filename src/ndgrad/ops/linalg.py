@@ -8,7 +8,7 @@ from .._primitive import primitive
 from .._registry import public
 from .axes import ndim_of, normalize_axes, normalize_axis, shape_of
 from .elementwise import absolute, multiply, where
-from .reductions import spread_over, max, min, sum
+from .reductions import max, min, spread_over, sum
 from .shape import astype, reshape_, swapaxes, transpose_
 
 

@@ -1,16 +1,19 @@
-"""Neural-network primitives and composites for ``npx``: relu, sigmoid, softmax, dropout."""
+"""Neural-network primitives and composites for ``npx``: relu, sigmoid, softmax, dropout,
+one_hot, pick."""
 
 from __future__ import annotations
 
 import numpy
 
+from .._ndarray import _wrap, default_dtype, ndarray
 from .._primitive import ANSWER, primitive
-from .axes import shape_of
 from .._registry import public
 from .._state import STATE
+from .axes import normalize_axis, shape_of
 from .elementwise import exp, log
 from .random import _GENERATOR, _LOCK
 from .reductions import max, sum
+from .shape import expand_dims, getitem
 
 relu = primitive("relu", lambda x: numpy.maximum(x, 0),
                  vjp=lambda g, ans, x: g * (x > 0))            # subgradient 0 at 0
@@ -62,3 +65,39 @@ def dropout(data, p=0.5, axes=(), mode="training"):
         keep = _GENERATOR[0].uniform(size=shape) >= p
     scale = numpy.asarray(keep / (1 - p), dtype=data.dtype)
     return data * scale
+
+
+@public(namespaces=("npx",))
+def one_hot(data, depth, on_value=1.0, off_value=0.0, dtype=None):
+    """Rows of ``depth`` values: ``on_value`` at each index of ``data``, ``off_value``
+    elsewhere; indices outside [0, depth) give all ``off_value`` (as MXNet). A constant."""
+    indices = numpy.asarray(data).astype(numpy.int64)
+    encoded = numpy.arange(depth) == indices[..., None]
+    values = numpy.where(encoded, on_value, off_value).astype(
+        dtype if dtype is not None else default_dtype())
+    return _wrap(values, ndarray)
+
+
+@public(namespaces=("npx",))
+def pick(data, index, axis=-1, keepdims=False, mode="clip"):
+    """``data`` picked at ``index`` along ``axis`` (``out[i] = data[i, index[i]]`` for 2-D),
+    differentiable in ``data``. ``mode`` "clip" clamps out-of-range indices, "wrap" wraps."""
+    shape = shape_of(data)
+    axis = normalize_axis(axis, len(shape))
+    positions = numpy.asarray(index).astype(numpy.int64)
+    expected = shape[:axis] + shape[axis + 1:]
+    if positions.shape != expected:
+        raise ValueError(f"pick: index has shape {positions.shape} but data of shape {shape} "
+                         f"along axis {axis} needs {expected}")
+    if mode == "clip":
+        positions = numpy.clip(positions, 0, shape[axis] - 1)
+    elif mode == "wrap":
+        positions = positions % shape[axis]
+    else:
+        raise ValueError(f"mode must be 'clip' or 'wrap', not {mode!r}")
+    key = list(numpy.indices(positions.shape, sparse=True))
+    key.insert(axis, positions)
+    picked = getitem(data, tuple(key))
+    if keepdims:
+        picked = expand_dims(picked, axis)
+    return picked

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy
 
-from .._primitive import NOTHING, SHAPES, primitive
 from .._ndarray import ndarray
+from .._primitive import NOTHING, SHAPES, primitive
 from .._registry import REGISTRY, public
-from .axes import ndim_of, normalize_axes, normalize_axis, shape_of
+from .axes import ndim_of, normalize_axis, shape_of
 
 
 def _sum_to_shape(g, shape):
