@@ -10,6 +10,7 @@ import numpy
 from .._ndarray import ndarray
 from .._primitive import NOTHING, SHAPES, primitive
 from .._registry import REGISTRY, public
+from .._state import STATE
 from .axes import ndim_of, normalize_axis, shape_of
 
 
@@ -24,8 +25,10 @@ def _sum_to_shape(g, shape):
 
 
 def _broadcast_to(x, shape):
-    # A read-only view in NumPy; copied so the result can be written like any other array.
-    return numpy.array(numpy.broadcast_to(x, shape))
+    view = numpy.broadcast_to(x, shape)
+    # First-order rules only read their arguments, so the read-only view (no memory) serves;
+    # an array a user may hold and write into is a copy.
+    return view if STATE.raw_rules else numpy.array(view)
 
 
 reshape_ = primitive("reshape", numpy.reshape, saves=SHAPES, view=True,
