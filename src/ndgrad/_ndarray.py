@@ -65,7 +65,26 @@ def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> "nd
     return array
 
 
-class ndarray:
+class _ArrayType(type):
+    """Lets ``ndgrad.ndarray`` also stand for MXNet's ``mxnet.ndarray`` module.
+
+    MXNet 1.x code writes ``from mxnet import ndarray as nd`` and then ``nd.array(...)``; in
+    ndgrad ``ndarray`` is the array type (API.md), so names the class lacks are looked up in
+    ``ndgrad.nd``. Only the class is affected: arrays themselves gain no attributes.
+    """
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from . import nd
+        try:
+            return getattr(nd, name)
+        except AttributeError:
+            raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}") \
+                from None
+
+
+class ndarray(metaclass=_ArrayType):
     """A NumPy array that autograd can differentiate: ``ndgrad.np.ndarray``.
 
     Create arrays with ``ndgrad.np.array`` and friends. Attributes follow NumPy (``shape``,
