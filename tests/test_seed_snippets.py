@@ -69,45 +69,9 @@ def test_chapter_head_gradient_example_the_thread_asks_about():
 # The detach question: [5, 12, 21, 32] versus [10, 24, 42, 64] ----------------------------
 def test_detach_snippet_gives_the_partial_derivative():
     # Reconstructed: x.attach_grad(), lost from the capture (the poster got numbers, so x had
-    # a gradient buffer). The import is ndgrad's `nd` module: see the xfail test below.
-    from ndgrad import autograd as ag
-    from ndgrad import nd
-    x = nd.array([1, 2, 3, 4])
-    y = nd.array([5, 6, 7, 8])
-    x.attach_grad()
-    ag.set_recording(True)
-    try:
-        u = x * y
-        v = u.detach()
-        z = v * x
-    finally:
-        ag.set_recording(False)
-    z.backward()
-    # v is a constant to autograd: dz/dx = v = x * y, the partial derivative.
-    close(x.grad, [5.0, 12.0, 21.0, 32.0])
-
-
-def test_detach_snippet_without_detach_gives_the_total_derivative():
-    # Reconstructed: the second snippet reuses the first one's `nd` import and needs the same
-    # lost x.attach_grad().
-    from ndgrad import autograd as ag
-    from ndgrad import nd
-    x = nd.array([1, 2, 3, 4])
-    y = nd.array([5, 6, 7, 8])
-    x.attach_grad()
-    ag.set_recording(True)
-    try:
-        u = x * y
-        z = u * x
-    finally:
-        ag.set_recording(False)
-    z.backward()
-    close(x.grad, [10.0, 24.0, 42.0, 64.0])  # d(x^2 y)/dx = 2xy
-
-
-def test_detach_snippet_literal_import():
+    # a gradient buffer). The imports are the post's, with mxnet replaced by ndgrad:
     # `from mxnet import ndarray as nd` names MXNet's module; ndgrad's ndarray is the array
-    # type, whose class attributes fall back to ndgrad.nd so the literal import still works.
+    # type, whose class attributes fall back to ndgrad.nd, so nd.array makes an mx.nd array.
     from ndgrad import autograd as ag
     from ndgrad import ndarray as nd
     x = nd.array([1, 2, 3, 4])
@@ -121,7 +85,27 @@ def test_detach_snippet_literal_import():
     finally:
         ag.set_recording(False)
     z.backward()
+    # v is a constant to autograd: dz/dx = v = x * y, the partial derivative.
     close(x.grad, [5.0, 12.0, 21.0, 32.0])
+    assert isinstance(x.grad, mx.nd.NDArray)
+
+
+def test_detach_snippet_without_detach_gives_the_total_derivative():
+    # Reconstructed: the second snippet reuses the first one's `nd` import and needs the same
+    # lost x.attach_grad().
+    from ndgrad import autograd as ag
+    from ndgrad import ndarray as nd
+    x = nd.array([1, 2, 3, 4])
+    y = nd.array([5, 6, 7, 8])
+    x.attach_grad()
+    ag.set_recording(True)
+    try:
+        u = x * y
+        z = u * x
+    finally:
+        ag.set_recording(False)
+    z.backward()
+    close(x.grad, [10.0, 24.0, 42.0, 64.0])  # d(x^2 y)/dx = 2xy
 
 
 # The chapter's "Head Gradients" section: partial (2) versus total (3) derivative ----------
