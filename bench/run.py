@@ -1,0 +1,234 @@
+"""``make bench``: ndgrad against hand-written NumPy and PyTorch eager, on two workloads.
+
+1. Per-op overhead: a chain of elementwise ops on a float32 array of 4 values, forward and
+   backward (see chain_ops.py), in microseconds per op. At this size the arithmetic is free,
+   so this measures what each library spends per op in Python and C++ bookkeeping.
+2. Big gradient: the value and gradient of ``sum(sin(x) * x**2 + exp(-x))`` for 10 million
+   float32 values: wall time and peak memory, each implementation in a fresh process
+   (see big_gradient.py for how peak memory is measured).
+
+The gradients of the three implementations are checked against each other before anything
+is reported. Times are the best (minimum) of several runs: the machine is shared and noisy,
+and the minimum is the run least disturbed by other work. Results go to build/bench.json.
+
+PyTorch is optional: without ``import torch`` its rows are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy
+
+import chain_ops
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MB = 1e6
+
+try:
+    import torch
+except ImportError:       # the PyTorch rows are skipped
+    torch = None
+
+
+# -- 1. per-op overhead ------------------------------------------------------------------------
+
+def per_op_overhead(n_ops: int, repeats: int, warmup: int = 3) -> dict:
+    """Run the chain with every implementation, interleaved so that a noisy moment hits all
+    of them alike; keep the best forward, backward and total times."""
+    implementations = {"ndgrad": chain_ops.ndgrad_chain, "numpy": chain_ops.numpy_chain}
+    if torch is not None:
+        torch.set_num_threads(1)       # one thread: a 4-value op has nothing to split
+        implementations["torch"] = chain_ops.torch_chain
+    x0 = chain_ops.start_values()
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in implementations}
+    answers = {}
+    for repeat in range(warmup + repeats):
+        for name, chain in implementations.items():
+            forward, backward, value, grad = chain(x0, n_ops)
+            if repeat >= warmup:
+                runs[name].append((forward, backward))
+            answers[name] = (value, grad)
+    check_chain_answers(answers)
+
+    results = {}
+    for name, times in runs.items():
+        results[name] = {
+            "forward_us_per_op": min(f for f, _ in times) / n_ops * 1e6,
+            "backward_us_per_op": min(b for _, b in times) / n_ops * 1e6,
+            "total_us_per_op": min(f + b for f, b in times) / n_ops * 1e6,
+            "median_total_us_per_op": float(numpy.median([f + b for f, b in times])) / n_ops
+            * 1e6,
+        }
+    if torch is not None:
+        results["torch"]["threads"] = torch.get_num_threads()
+    return {"n_ops": n_ops, "shape": list(x0.shape), "dtype": str(x0.dtype), "repeats": repeats,
+            "results": results}
+
+
+def check_chain_answers(answers: dict) -> None:
+    """The three chains must compute the same value and gradient (float32 rounding aside),
+    and the gradient must be a real test: finite, neither vanished nor exploded."""
+    value, grad = answers["numpy"]
+    assert numpy.all(numpy.isfinite(grad)) and numpy.all(numpy.abs(grad) > 1e-2), grad
+    assert numpy.all(numpy.abs(grad) < 1e2), grad
+    for name, (other_value, other_grad) in answers.items():
+        numpy.testing.assert_allclose(other_value, value, rtol=1e-5, err_msg=f"{name} value")
+        numpy.testing.assert_allclose(other_grad, grad, rtol=1e-4, err_msg=f"{name} gradient")
+
+
+# -- 2. big gradient ---------------------------------------------------------------------------
+
+def big_gradient(size: int, repeats: int) -> dict:
+    """Each implementation in a fresh process; gradients compared afterwards."""
+    configurations = [("numpy", "numpy", None), ("ndgrad", "ndgrad", None)]
+    if torch is not None:
+        configurations += [("torch", "torch", 1),
+                           (f"torch_{os.cpu_count()}_threads", "torch", os.cpu_count())]
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        grads = {}
+        for label, impl, threads in configurations:
+            grad_file = os.path.join(scratch, f"{label}.npy")
+            command = [sys.executable, str(HERE / "big_gradient.py"), impl, str(size),
+                       str(repeats), grad_file]
+            if threads:
+                command += ["--threads", str(threads)]
+            finished = subprocess.run(command, capture_output=True, text=True)
+            if finished.returncode != 0:
+                raise RuntimeError(f"{' '.join(command)} failed:\n{finished.stderr}")
+            result = json.loads(finished.stdout.strip().splitlines()[-1])
+            result["best_time_s"] = min(result["times_s"])
+            results[label] = result
+            grads[label] = numpy.load(grad_file, mmap_mode="r")
+        check_big_answers(results, grads)
+    return {"size": size, "dtype": "float32", "repeats": repeats, "results": results}
+
+
+def check_big_answers(results: dict, grads: dict) -> None:
+    reference = grads["numpy"]
+    scale = float(numpy.max(numpy.abs(reference)))
+    for label, grad in grads.items():
+        numpy.testing.assert_allclose(grad, reference, rtol=1e-5, atol=1e-5 * scale,
+                                      err_msg=f"{label} gradient")
+        numpy.testing.assert_allclose(results[label]["value"], results["numpy"]["value"],
+                                      rtol=1e-5, err_msg=f"{label} value")
+
+
+# -- report ------------------------------------------------------------------------------------
+
+NAMES = {"ndgrad": "ndgrad", "numpy": "NumPy by hand", "torch": "PyTorch eager"}
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    def line(cells):
+        return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                         for i, (cell, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def report_per_op(per_op: dict) -> str:
+    results = per_op["results"]
+    ours = results["ndgrad"]["total_us_per_op"]
+    rows = []
+    for name, r in results.items():
+        label = NAMES[name] + (f" ({r['threads']} thread)" if "threads" in r else "")
+        rows.append([label, f"{r['forward_us_per_op']:.2f}", f"{r['backward_us_per_op']:.2f}",
+                     f"{r['total_us_per_op']:.2f}", f"{r['median_total_us_per_op']:.2f}",
+                     f"{ours / r['total_us_per_op']:.2f}"])
+    title = (f"1. Per-op overhead: chain of {per_op['n_ops']} elementwise ops on "
+             f"{per_op['dtype']}{tuple(per_op['shape'])}, forward + backward\n"
+             f"   microseconds per op, best (minimum) of {per_op['repeats']} interleaved runs; "
+             "forward, backward and total minimised separately")
+    return title + "\n\n" + table(
+        ["", "forward", "backward", "total", "(median)", "ndgrad / this"], rows)
+
+
+def report_big(big: dict) -> str:
+    results = big["results"]
+    ours = results["ndgrad"]
+    nbytes = big["size"] * 4
+    rows = []
+    for label, r in results.items():
+        name = NAMES[r["impl"]] + (f" ({r['threads']} thread{'s' if r['threads'] > 1 else ''})"
+                                   if "threads" in r else "")
+        rows.append([name, f"{r['best_time_s'] * 1e3:.0f}",
+                     f"{r['peak_increase_bytes'] / MB:.0f}",
+                     f"{r['peak_increase_bytes'] / nbytes:.1f}",
+                     f"{ours['best_time_s'] / r['best_time_s']:.2f}",
+                     f"{ours['peak_increase_bytes'] / r['peak_increase_bytes']:.2f}"])
+    method = results["numpy"]["memory_method"]
+    how = ("peak RSS (VmHWM, reset before the run) minus RSS before the run"
+           if method == "VmHWM" else "peak RSS (getrusage ru_maxrss) minus RSS before the run")
+    title = (f"2. Big gradient: value and gradient of sum(sin(x) * x**2 + exp(-x)), "
+             f"x = {big['size']:,} float32 ({nbytes / MB:.0f} MB)\n"
+             f"   each in a fresh process; time: best (minimum) of {big['repeats']} runs; peak: "
+             f"{how},\n   measured on the first run, after imports and the input exist "
+             "(x.grad and the NumPy result are counted)")
+    return title + "\n\n" + table(
+        ["", "time ms", "peak MB", "peak / x", "ndgrad/this time", "ndgrad/this peak"], rows)
+
+
+def targets(per_op: dict, big: dict) -> dict:
+    ops, bigs = per_op["results"], big["results"]
+    found = {
+        "big_time_within_1.5x_numpy": bigs["ndgrad"]["best_time_s"]
+        <= 1.5 * bigs["numpy"]["best_time_s"],
+        "big_memory_within_1.5x_numpy": bigs["ndgrad"]["peak_increase_bytes"]
+        <= 1.5 * bigs["numpy"]["peak_increase_bytes"],
+    }
+    if "torch" in ops:
+        found["per_op_below_pytorch"] = (ops["ndgrad"]["total_us_per_op"]
+                                         < ops["torch"]["total_us_per_op"])
+    return found
+
+
+def environment() -> dict:
+    return {"python": platform.python_version(), "numpy": numpy.__version__,
+            "torch": torch.__version__ if torch is not None else None,
+            "cpu_count": os.cpu_count(), "machine": platform.machine(),
+            "platform": platform.platform()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="ndgrad benchmarks (make bench)")
+    parser.add_argument("--ops", type=int, default=1000, help="ops in the chain")
+    parser.add_argument("--chain-repeats", type=int, default=50)
+    parser.add_argument("--size", type=int, default=10_000_000, help="values in the big x")
+    parser.add_argument("--big-repeats", type=int, default=5)
+    parser.add_argument("--json", default=str(ROOT / "build" / "bench.json"))
+    args = parser.parse_args()
+    if args.ops % chain_ops.OPS_PER_BLOCK:
+        parser.error(f"--ops must be a multiple of {chain_ops.OPS_PER_BLOCK}")
+
+    env = environment()
+    print(f"ndgrad benchmarks: Python {env['python']}, NumPy {env['numpy']}, "
+          f"PyTorch {env['torch'] or 'not installed (its rows are skipped)'}, "
+          f"{env['cpu_count']} CPUs\n")
+    per_op = per_op_overhead(args.ops, args.chain_repeats)
+    print(report_per_op(per_op) + "\n")
+    big = big_gradient(args.size, args.big_repeats)
+    print(report_big(big) + "\n")
+    print("Gradients checked: the three implementations agree on both workloads.")
+    met = targets(per_op, big)
+    print("Targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}"
+                                  for name, ok in met.items()))
+
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"environment": env, "per_op_overhead": per_op,
+                                "big_gradient": big, "targets": met}, indent=2) + "\n")
+    print(f"Results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+if __name__ == "__main__":
+    main()
