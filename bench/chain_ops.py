@@ -14,15 +14,22 @@ moves through whole periods of the cosine.
 
 The three implementations do the same float32 ops in the same order, so their answers agree
 to float32 rounding.
+
+Run as a script, it times one implementation in this process and prints one JSON line
+(run.py starts it in a fresh process per implementation, so that no library's imports and
+caches weigh on another's timings):
+
+    python bench/chain_ops.py IMPL N_OPS REPEATS [--threads N]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from time import perf_counter
 
 import numpy
-
-from ndgrad import autograd, np
 
 OPS_PER_BLOCK = 5
 SCALE = 0.1
@@ -36,6 +43,8 @@ def start_values(size: int = 4) -> numpy.ndarray:
 def ndgrad_chain(x0: numpy.ndarray, n_ops: int):
     """Forward and backward with ndgrad; returns (seconds forward, seconds backward, value,
     gradient)."""
+    from ndgrad import autograd, np
+
     x = np.array(x0)
     x.attach_grad()
     start = perf_counter()
@@ -93,3 +102,35 @@ def torch_chain(x0: numpy.ndarray, n_ops: int):
     y.backward(torch.ones_like(y))
     end = perf_counter()
     return middle - start, end - middle, y.detach().numpy(), x.grad.numpy()
+
+
+CHAINS = {"ndgrad": ndgrad_chain, "numpy": numpy_chain, "torch": torch_chain}
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description="time one implementation of the op chain")
+    parser.add_argument("impl", choices=sorted(CHAINS))
+    parser.add_argument("n_ops", type=int)
+    parser.add_argument("repeats", type=int)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None, help="PyTorch intra-op threads")
+    args = parser.parse_args(argv)
+    result = {"impl": args.impl}
+    if args.impl == "torch":
+        import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        result["threads"] = torch.get_num_threads()
+    chain, x0 = CHAINS[args.impl], start_values()
+    times = []
+    for repeat in range(args.warmup + args.repeats):
+        forward, backward, value, grad = chain(x0, args.n_ops)
+        if repeat >= args.warmup:
+            times.append((forward, backward))
+    result.update(forward_s=[f for f, _ in times], backward_s=[b for _, b in times],
+                  value=value.tolist(), grad=grad.tolist())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

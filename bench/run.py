@@ -34,43 +34,53 @@ ROOT = HERE.parent
 MB = 1e6
 
 try:
-    import torch
+    import torch          # only to know whether the PyTorch rows can run, and its version
 except ImportError:       # the PyTorch rows are skipped
     torch = None
 
 
 # -- 1. per-op overhead ------------------------------------------------------------------------
 
-def per_op_overhead(n_ops: int, repeats: int, warmup: int = 3) -> dict:
-    """Run the chain with every implementation, interleaved so that a noisy moment hits all
-    of them alike; keep the best forward, backward and total times."""
-    implementations = {"ndgrad": chain_ops.ndgrad_chain, "numpy": chain_ops.numpy_chain}
-    if torch is not None:
-        torch.set_num_threads(1)       # one thread: a 4-value op has nothing to split
-        implementations["torch"] = chain_ops.torch_chain
-    x0 = chain_ops.start_values()
+def run_worker(command: list[str]) -> dict:
+    """Run a measurement script in a fresh Python process; its last stdout line is JSON."""
+    finished = subprocess.run([sys.executable, *command], capture_output=True, text=True)
+    if finished.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def per_op_overhead(n_ops: int, repeats: int, rounds: int) -> dict:
+    """Time the chain with each implementation in its own fresh process (so no library's
+    imports or caches weigh on another's times), ``rounds`` times in turn, so that a noisy
+    spell on the machine is unlikely to hit one implementation only; keep the best times."""
+    implementations = ["ndgrad", "numpy"] + (["torch"] if torch is not None else [])
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in implementations}
-    answers = {}
-    for repeat in range(warmup + repeats):
-        for name, chain in implementations.items():
-            forward, backward, value, grad = chain(x0, n_ops)
-            if repeat >= warmup:
-                runs[name].append((forward, backward))
-            answers[name] = (value, grad)
+    answers, threads = {}, None
+    for _ in range(rounds):
+        for name in implementations:
+            command = [str(HERE / "chain_ops.py"), name, str(n_ops), str(repeats)]
+            if name == "torch":
+                command += ["--threads", "1"]   # one thread: a 4-value op has nothing to split
+            result = run_worker(command)
+            runs[name] += list(zip(result["forward_s"], result["backward_s"]))
+            answers[name] = (numpy.array(result["value"]), numpy.array(result["grad"]))
+            threads = result.get("threads", threads)
     check_chain_answers(answers)
 
     results = {}
     for name, times in runs.items():
+        totals = [f + b for f, b in times]
         results[name] = {
             "forward_us_per_op": min(f for f, _ in times) / n_ops * 1e6,
             "backward_us_per_op": min(b for _, b in times) / n_ops * 1e6,
-            "total_us_per_op": min(f + b for f, b in times) / n_ops * 1e6,
-            "median_total_us_per_op": float(numpy.median([f + b for f, b in times])) / n_ops
-            * 1e6,
+            "total_us_per_op": min(totals) / n_ops * 1e6,
+            "median_total_us_per_op": float(numpy.median(totals)) / n_ops * 1e6,
         }
-    if torch is not None:
-        results["torch"]["threads"] = torch.get_num_threads()
-    return {"n_ops": n_ops, "shape": list(x0.shape), "dtype": str(x0.dtype), "repeats": repeats,
+    if "torch" in results:
+        results["torch"]["threads"] = threads
+    x0 = chain_ops.start_values()
+    return {"n_ops": n_ops, "shape": list(x0.shape), "dtype": str(x0.dtype),
+            "runs": rounds * repeats, "processes_per_implementation": rounds,
             "results": results}
 
 
@@ -98,14 +108,10 @@ def big_gradient(size: int, repeats: int) -> dict:
         grads = {}
         for label, impl, threads in configurations:
             grad_file = os.path.join(scratch, f"{label}.npy")
-            command = [sys.executable, str(HERE / "big_gradient.py"), impl, str(size),
-                       str(repeats), grad_file]
+            command = [str(HERE / "big_gradient.py"), impl, str(size), str(repeats), grad_file]
             if threads:
                 command += ["--threads", str(threads)]
-            finished = subprocess.run(command, capture_output=True, text=True)
-            if finished.returncode != 0:
-                raise RuntimeError(f"{' '.join(command)} failed:\n{finished.stderr}")
-            result = json.loads(finished.stdout.strip().splitlines()[-1])
+            result = run_worker(command)
             result["best_time_s"] = min(result["times_s"])
             results[label] = result
             grads[label] = numpy.load(grad_file, mmap_mode="r")
@@ -147,8 +153,10 @@ def report_per_op(per_op: dict) -> str:
                      f"{ours / r['total_us_per_op']:.2f}"])
     title = (f"1. Per-op overhead: chain of {per_op['n_ops']} elementwise ops on "
              f"{per_op['dtype']}{tuple(per_op['shape'])}, forward + backward\n"
-             f"   microseconds per op, best (minimum) of {per_op['repeats']} interleaved runs; "
-             "forward, backward and total minimised separately")
+             f"   microseconds per op, best (minimum) of {per_op['runs']} runs in "
+             f"{per_op['processes_per_implementation']} fresh processes per implementation "
+             "(forward,\n   backward and total minimised separately; median of the totals "
+             "for the spread)")
     return title + "\n\n" + table(
         ["", "forward", "backward", "total", "(median)", "ndgrad / this"], rows)
 
@@ -202,7 +210,8 @@ def environment() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description="ndgrad benchmarks (make bench)")
     parser.add_argument("--ops", type=int, default=1000, help="ops in the chain")
-    parser.add_argument("--chain-repeats", type=int, default=50)
+    parser.add_argument("--chain-repeats", type=int, default=100, help="runs per process")
+    parser.add_argument("--chain-rounds", type=int, default=3, help="processes per library")
     parser.add_argument("--size", type=int, default=10_000_000, help="values in the big x")
     parser.add_argument("--big-repeats", type=int, default=5)
     parser.add_argument("--json", default=str(ROOT / "build" / "bench.json"))
@@ -214,7 +223,7 @@ def main() -> None:
     print(f"ndgrad benchmarks: Python {env['python']}, NumPy {env['numpy']}, "
           f"PyTorch {env['torch'] or 'not installed (its rows are skipped)'}, "
           f"{env['cpu_count']} CPUs\n")
-    per_op = per_op_overhead(args.ops, args.chain_repeats)
+    per_op = per_op_overhead(args.ops, args.chain_repeats, args.chain_rounds)
     print(report_per_op(per_op) + "\n")
     big = big_gradient(args.size, args.big_repeats)
     print(report_big(big) + "\n")

@@ -192,19 +192,21 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                               for value in inputs]
                 if inputs is None:
                     inputs = (None,) * len(parents)
-                wanted = [parent is not None for parent in parents]
-                operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, wanted)
+                # a parent node is truthy, a constant operand (None) is not
+                operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, parents)
             else:
                 operand_grads = (None,) * len(parents)
-            indices = node.parent_indices or (0,) * len(parents)
-            for parent, index, operand_grad in zip(parents, indices, operand_grads):
+            parent_indices = node.parent_indices
+            for position, parent in enumerate(parents):
                 if parent is None:
                     continue
+                operand_grad = operand_grads[position]
                 if operand_grad is not None:
-                    if (operand_grad.shape != parent.shapes[index]
-                            or operand_grad.dtype != parent.dtypes[index]):
-                        operand_grad = fit_gradient(operand_grad, parent.shapes[index],
-                                                    parent.dtypes[index])
+                    index = parent_indices[position] if parent_indices else 0
+                    shape, dtype = parent.shapes[index], parent.dtypes[index]
+                    if operand_grad.shape != shape or (operand_grad.dtype is not dtype
+                                                       and operand_grad.dtype != dtype):
+                        operand_grad = fit_gradient(operand_grad, shape, dtype)
                     if parent in pending or len(parent.shapes) > 1:
                         _accumulate(pending, parent, index, operand_grad)
                     else:

@@ -165,7 +165,8 @@ class Primitive:
 
     def pullback(self, g: Any, ans: Any, inputs: Sequence[Any], params: dict,
                  wanted: Sequence[bool]) -> Sequence[Any]:
-        """The gradients for the operands flagged in ``wanted`` (None for the others)."""
+        """The gradients for the operands whose ``wanted`` entry is truthy (None for the
+        others)."""
         if self.custom_pullback is not None:
             return self.custom_pullback(g, ans, inputs, params, wanted)
         rules = self.vjp
