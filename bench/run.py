@@ -200,11 +200,23 @@ def targets(per_op: dict, big: dict) -> dict:
     return found
 
 
+def source_revision() -> str | None:
+    """The commit measured, with '+changes' when src/ differs from it (None outside git)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        changes = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+changes" if changes else "")
+
+
 def environment() -> dict:
     return {"python": platform.python_version(), "numpy": numpy.__version__,
             "torch": torch.__version__ if torch is not None else None,
             "cpu_count": os.cpu_count(), "machine": platform.machine(),
-            "platform": platform.platform()}
+            "platform": platform.platform(), "ndgrad_revision": source_revision()}
 
 
 def main() -> None:
@@ -222,7 +234,7 @@ def main() -> None:
     env = environment()
     print(f"ndgrad benchmarks: Python {env['python']}, NumPy {env['numpy']}, "
           f"PyTorch {env['torch'] or 'not installed (its rows are skipped)'}, "
-          f"{env['cpu_count']} CPUs\n")
+          f"{env['cpu_count']} CPUs; ndgrad at {env['ndgrad_revision'] or 'unknown revision'}\n")
     per_op = per_op_overhead(args.ops, args.chain_repeats, args.chain_rounds)
     print(report_per_op(per_op) + "\n")
     big = big_gradient(args.size, args.big_repeats)

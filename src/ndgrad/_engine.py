@@ -41,20 +41,17 @@ class Node:
     def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
         self.primitive = primitive
         self.parents = parents
-        self.parent_indices = None          # operands' output numbers, when not all 0
         self.params = params
-        self.inputs = None
-        self.versions = None
-        self.ans = None
-        self.ans_versions = None
+        self.parent_indices = self.inputs = self.versions = self.ans = None
+        self.ans_versions = self.sink = None
+        self.released = False
         if len(results) == 1:
-            self.shapes = (results[0]._data.shape,)
-            self.dtypes = (results[0]._data.dtype,)
+            data = results[0]._data
+            self.shapes = (data.shape,)
+            self.dtypes = (data.dtype,)
         else:
             self.shapes = tuple([r._data.shape for r in results])
             self.dtypes = tuple([r._data.dtype for r in results])
-        self.sink = None
-        self.released = False
 
     @classmethod
     def leaf(cls, array: Any, sink: GradSink) -> "Node":
