@@ -191,6 +191,8 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                     inputs = (None,) * len(parents)
                 # a parent node is truthy, a constant operand (None) is not
                 operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, parents)
+                # drop references at once, so dead arrays do not raise the peak memory
+                del grad, ans, inputs
             else:
                 operand_grads = (None,) * len(parents)
             parent_indices = node.parent_indices
@@ -211,6 +213,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 dependents[parent] -= 1
                 if dependents[parent] == 0:
                     ready.append(parent)
+            del operand_grads
             if not retain_graph:
                 node.release()
 

@@ -146,7 +146,8 @@ class ndarray(metaclass=_ArrayType):
                 self._node.sink = None
             self._sink = None
             return
-        buffer = _wrap(numpy.zeros_like(self._data), type(self))
+        # numpy.zeros, not zeros_like: its pages are only made resident when first written
+        buffer = _wrap(numpy.zeros(self.shape, self.dtype), type(self))
         if self._sink is not None:
             self._sink.grad = buffer
             self._sink.grad_req = grad_req
@@ -358,19 +359,23 @@ METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var"
 def bind_operators(namespace: dict[str, Any]) -> None:
     """Bind the operator and method tables above to the registry's public functions."""
     for dunder, (name, swapped) in OPERATORS.items():
-        setattr(ndarray, dunder, _operator(namespace[name], swapped))
+        unary = dunder in ("__neg__", "__pos__", "__abs__")
+        setattr(ndarray, dunder, _operator(namespace[name], swapped, unary))
     for name in METHODS:
         if name in namespace:
             setattr(ndarray, name, _method(namespace[name]))
 
 
-def _operator(function: Any, swapped: bool) -> Any:
-    if swapped:
+def _operator(function: Any, swapped: bool, unary: bool) -> Any:
+    if unary:
+        def operator(self: ndarray) -> Any:
+            return function(self)
+    elif swapped:
         def operator(self: ndarray, other: Any) -> Any:
             return function(other, self)
     else:
-        def operator(self: ndarray, *other: Any) -> Any:
-            return function(self, *other)
+        def operator(self: ndarray, other: Any) -> Any:
+            return function(self, other)
     return operator
 
 

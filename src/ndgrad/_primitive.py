@@ -109,18 +109,32 @@ class Primitive:
         return f"<ndgrad primitive {self.name}>"
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        cls = None
-        for arg in args:
-            if isinstance(arg, ndarray):
-                cls = arg.__class__
-                break
-        if cls is None:
-            if STATE.raw_rules:
-                return self.forward(*args, **params)
+        # Fast paths for the common shapes of a call (one array, or an array and an array or
+        # Python number), then the general one. Per-op overhead is what these save.
+        count = len(args)
+        first = args[0] if count else None
+        if count == 1 and type(first) is ndarray:
             cls = ndarray
-        datas = [arg._data if isinstance(arg, ndarray)
-                 else to_numpy(arg) if isinstance(arg, (list, tuple)) else arg for arg in args]
-        out = self.forward(*datas, **params)
+            out = self.forward(first._data, **params)
+        elif count == 2 and type(first) is ndarray and type(args[1]) in _FAST_OPERANDS:
+            cls = ndarray
+            second = args[1]
+            out = self.forward(first._data, second._data if type(second) is ndarray else second,
+                               **params)
+        else:
+            cls = None
+            for arg in args:
+                if isinstance(arg, ndarray):
+                    cls = arg.__class__
+                    break
+            if cls is None:
+                if STATE.raw_rules:
+                    return self.forward(*args, **params)
+                cls = ndarray
+            datas = [arg._data if isinstance(arg, ndarray)
+                     else to_numpy(arg) if isinstance(arg, (list, tuple)) else arg
+                     for arg in args]
+            out = self.forward(*datas, **params)
         if self.n_outputs == 1:
             result = _wrap(out, cls)
             if self.view and out.base is not None and isinstance(args[0], ndarray):
@@ -170,6 +184,8 @@ class Primitive:
         if self.custom_pullback is not None:
             return self.custom_pullback(g, ans, inputs, params, wanted)
         rules = self.vjp
+        if len(inputs) == 1:
+            return (rules[0](g, ans, inputs[0], **params) if wanted[0] else None,)
         if len(rules) != len(inputs):
             if len(rules) != 1:
                 raise TypeError(f"primitive {self.name!r} has {len(rules)} vjp rules but was "
@@ -204,3 +220,5 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
 
 from ._ndarray import _wrap, ndarray, to_numpy  # noqa: E402  (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402
+
+_FAST_OPERANDS = (ndarray, int, float)

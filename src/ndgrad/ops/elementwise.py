@@ -24,6 +24,13 @@ def _tie_share(g, x1, x2):
     return where(x1 > x2, g, where(x1 == x2, 0.5 * g, 0))
 
 
+def _power_slope(x1, x2):
+    """p x^(p-1); x**2, the commonest power, costs one temporary less as 2 x."""
+    if type(x2) is int and x2 == 2:
+        return 2 * x1
+    return x2 * x1 ** (x2 - 1)
+
+
 add = _elementwise("add", numpy.add, saves=NOTHING,
                    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
 subtract = _elementwise("subtract", numpy.subtract, saves=NOTHING,
@@ -36,7 +43,7 @@ divide = _elementwise("divide", numpy.true_divide, numpy_fn=(numpy.true_divide, 
 REGISTRY.add(divide, "true_divide")
 power = _elementwise(
     "power", numpy.power, saves={"inputs", "answer"},
-    vjp=(lambda g, ans, x1, x2: g * x2 * x1 ** (x2 - 1),          # d x^p = p x^(p-1) dx
+    vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2),          # d x^p = p x^(p-1) dx
          # d b^y = b^y log b dy; taken as 0 where b <= 0, where the real log is undefined
          lambda g, ans, x1, x2: g * ans * log(where(x1 > 0, x1, 1))))
 negative = _elementwise("negative", numpy.negative, saves=NOTHING, vjp=lambda g, ans, x: -g)
