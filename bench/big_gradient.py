@@ -87,7 +87,7 @@ def prepare(impl: str, size: int, threads: int | None):
 
 def _status_kib(field: str) -> int:
     with open("/proc/self/status") as status:
-        return int(re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.M).group(1))
+        return int(re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE).group(1))
 
 
 def reset_peak() -> bool:
@@ -100,21 +100,21 @@ def reset_peak() -> bool:
         return False
 
 
-class PeakMemory:
-    """``with PeakMemory() as peak: ...`` then ``peak.increase`` (bytes above the start)."""
+def run_measuring_peak(function, x) -> tuple:
+    """``function(x)``, timed, with the increase of the peak RSS over the RSS at the start.
 
-    def __enter__(self) -> "PeakMemory":
-        gc.collect()
-        self.method = "VmHWM" if reset_peak() else "ru_maxrss"
-        self.baseline = _status_kib("VmRSS") * 1024
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self.method == "VmHWM":
-            peak = _status_kib("VmHWM") * 1024
-        else:   # an upper bound, should the process have peaked higher before the start
-            peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, self.baseline)
-        self.increase = peak - self.baseline
+    Returns (result, seconds, peak increase in bytes, RSS at the start in bytes, method)."""
+    gc.collect()
+    method = "VmHWM" if reset_peak() else "ru_maxrss"
+    baseline = _status_kib("VmRSS") * 1024
+    start = perf_counter()
+    result = function(x)
+    seconds = perf_counter() - start
+    if method == "VmHWM":
+        peak = _status_kib("VmHWM") * 1024
+    else:   # an upper bound, should the process have peaked higher before the start
+        peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, baseline)
+    return result, seconds, peak - baseline, baseline, method
 
 
 def main(argv: list[str]) -> None:
@@ -127,11 +127,8 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
 
     function, x, to_numpy = prepare(args.impl, args.size, args.threads)
-    times = []
-    with PeakMemory() as peak:
-        start = perf_counter()
-        value, grad = function(x)
-        times.append(perf_counter() - start)
+    (value, grad), seconds, increase, baseline, method = run_measuring_peak(function, x)
+    times = [seconds]
     for _ in range(args.repeats - 1):
         del value, grad           # the previous answer is not alive during the next run
         gc.collect()
@@ -140,8 +137,8 @@ def main(argv: list[str]) -> None:
         times.append(perf_counter() - start)
     numpy.save(args.grad_file, to_numpy(grad))
     result = {"impl": args.impl, "size": args.size, "times_s": times,
-              "peak_increase_bytes": peak.increase, "baseline_rss_bytes": peak.baseline,
-              "memory_method": peak.method, "value": float(value)}
+              "peak_increase_bytes": increase, "baseline_rss_bytes": baseline,
+              "memory_method": method, "value": float(value)}
     if args.impl == "torch":
         import torch
         result["threads"] = torch.get_num_threads()

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/profile_ndgrad.py [--size N]
 
-Not part of ``make bench`` (it takes about a minute): run it when working on the hot paths.
+Not part of ``make bench`` (it takes a few seconds more): run it when working on the hot paths.
 It reads ndgrad's internals (Node, Primitive, the engine) but changes nothing in them; the
 memory timeline wraps a few functions in this process only.
 
@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import pstats
 import timeit
 import tracemalloc
 
+import chain_ops
 import numpy
 
-import chain_ops
-from ndgrad import autograd, np
-from ndgrad import _engine
+from ndgrad import _engine, autograd, np
 from ndgrad._engine import Node, _count_dependents
 from ndgrad._ndarray import _wrap, ndarray
 from ndgrad._primitive import Primitive
@@ -101,9 +99,9 @@ def forward_breakdown() -> None:
     print(f"   {'op':8} {'NumPy':>6} {'not recording':>14} {'recording':>10}")
     sums = numpy.zeros(3)
     for name, (numpy_op, ndgrad_op) in ops.items():
-        times = [best_us(numpy_op), best_us(lambda: ndgrad_op(plain))]
+        times = [best_us(numpy_op), best_us(lambda op=ndgrad_op: op(plain))]
         with autograd.record():
-            times.append(best_us(lambda: ndgrad_op(variable)))
+            times.append(best_us(lambda op=ndgrad_op: op(variable)))
         sums += times
         print(f"   {name:8} {times[0]:6.2f} {times[1]:14.2f} {times[2]:10.2f}")
     mean = sums / len(ops)
@@ -153,9 +151,9 @@ def backward_breakdown(runs: int = 30) -> None:
         for key, node in sorted(one_block.items()):
             inputs = [v._data if isinstance(v, ndarray) else v for v in node.inputs] \
                 if node.inputs is not None else [None] * len(node.parents)
-            ans = node.ans
             wanted = [parent is not None for parent in node.parents]
-            cost = best_us(lambda: node.primitive.pullback(g, ans, inputs, node.params, wanted))
+            cost = best_us(lambda node=node, inputs=inputs, wanted=wanted:
+                           node.primitive.pullback(g, node.ans, inputs, node.params, wanted))
             pullback_total += cost
             print(f"   {key:14} {cost:8.2f}")
     finally:
@@ -244,8 +242,10 @@ def big_memory(size: int) -> None:
     finally:
         uninstall()
     base = timeline.rows[0][1]
-    print(f"\n4. Big gradient memory under tracemalloc, x = {size:,} float32; in arrays of x's "
-          "size above the baseline: live after the step, and the peak within the step")
+    print(f"\n4. Big gradient memory under tracemalloc, x = {size:,} float32, in arrays of x's "
+          "size above the baseline:\n   live at the row, and the peak since the row before "
+          "(a peak marked on a 'start' row happened in\n   the engine's work after the "
+          "previous node's rules)")
     print(f"   {'live':>5} {'peak':>5}  step")
     top = max(peak for _, _, peak in timeline.rows)
     for label, current, peak in timeline.rows:
