@@ -72,12 +72,14 @@ where = _elementwise("where", numpy.where,                 # the condition gets 
 
 
 def _inside(a, a_min, a_max):
-    """Where ``a`` lies within the bounds (a bound of None does not bind)."""
+    """Where ``a`` lies within the bounds (a bound of None does not bind), as a NumPy mask:
+    a constant to autograd, computed on the raw values also when the rules are recorded."""
+    a = numpy.asarray(a)
     inside = True
     if a_min is not None:
-        inside = a >= a_min
+        inside = a >= numpy.asarray(a_min)
     if a_max is not None:
-        inside = (a <= a_max) & inside
+        inside = (a <= numpy.asarray(a_max)) & inside
     return inside
 
 
@@ -85,7 +87,8 @@ clip_ = primitive(                  # the gradient passes inside; a bound gets i
     "clip", numpy.clip,
     vjp=(lambda g, ans, a, a_min, a_max: where(_inside(a, a_min, a_max), g, 0),
          lambda g, ans, a, a_min, a_max: where(a < a_min, g, 0),
-         lambda g, ans, a, a_min, a_max: where((a > a_max) & _inside(a, a_min, None), g, 0)))
+         lambda g, ans, a, a_min, a_max: where(
+             _inside(a, a_min, None) & ~_inside(a, None, a_max), g, 0)))
 
 
 def clip(a, a_min=None, a_max=None):

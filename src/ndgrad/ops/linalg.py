@@ -18,7 +18,9 @@ def _tensordot_vjp_a(g, ans, a, b, axes):
     free_b = [i for i in range(b.ndim) if i not in axes_b]
     n_free_a = a.ndim - len(axes_a)
     grad = tensordot_(g, b, axes=(tuple(range(n_free_a, g.ndim)), tuple(free_b)))
-    order = [i for i in range(a.ndim) if i not in axes_a] + list(axes_a)
+    # b's contracted axes come out in b's order, each standing for the a axis paired with it
+    matched = [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
+    order = [i for i in range(a.ndim) if i not in axes_a] + matched
     return transpose_(grad, axes=tuple(numpy.argsort(order)))
 
 
@@ -27,7 +29,9 @@ def _tensordot_vjp_b(g, ans, a, b, axes):
     axes_a, axes_b = axes
     free_a = [i for i in range(a.ndim) if i not in axes_a]
     grad = tensordot_(a, g, axes=(tuple(free_a), tuple(range(len(free_a)))))
-    order = list(axes_b) + [i for i in range(b.ndim) if i not in axes_b]
+    # a's contracted axes come out in a's order, each standing for the b axis paired with it
+    matched = [axes_b[axes_a.index(i)] for i in sorted(axes_a)]
+    order = matched + [i for i in range(b.ndim) if i not in axes_b]
     return transpose_(grad, axes=tuple(numpy.argsort(order)))
 
 
@@ -144,7 +148,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if len(axes) == 1:
         return _vector_norm(x, ord, axes, keepdims)
     if len(axes) == 2:
-        return _matrix_norm(x, ord, axes, keepdims)
+        # in the order given: the 1-norm sums over axis[0] and maximises over axis[1]
+        return _matrix_norm(x, ord, tuple(normalize_axis(a, ndim) for a in axis), keepdims)
     raise ValueError("improper number of dimensions to norm")
 
 
@@ -163,7 +168,13 @@ def _vector_norm(x, ord, axes, keepdims):
             x.dtype, numpy.float32))
     if ord == 1:
         return sum(magnitude, axis=axes, keepdims=keepdims)
-    return sum(magnitude ** ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
+    total = sum(magnitude ** ord, axis=axes, keepdims=keepdims)
+    if ord < 0:
+        return total ** (1.0 / ord)
+    # the root has an infinite slope at 0, where the chain rule would give 0 * inf = nan;
+    # the gradient of the norm at 0 is taken as 0, as for the 2-norm
+    zero = total == 0
+    return where(zero, 0, where(zero, 1, total) ** (1.0 / ord))
 
 
 def _matrix_norm(x, ord, axes, keepdims):

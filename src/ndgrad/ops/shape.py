@@ -189,9 +189,10 @@ def _index_of(key):
                 part = part.astype(numpy.intp)
         if isinstance(part, numpy.ndarray):
             if part.dtype == numpy.bool_:
-                out.extend(numpy.nonzero(part))
-                continue
-            if part.dtype.kind not in "iu":
+                if part.ndim:               # a 0-d mask (x[True]) adds an axis: NumPy's job
+                    out.extend(numpy.nonzero(part))
+                    continue
+            elif part.dtype.kind not in "iu":
                 raise IndexError(f"arrays used as indices must be of integer or boolean "
                                  f"type, not {part.dtype}")
         out.append(part)

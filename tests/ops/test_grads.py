@@ -1,0 +1,38 @@
+"""Each row's reverse-mode gradients, to second order, against finite differences
+(ndgrad.testing.check_grads), in float64 on shapes that hypothesis draws."""
+
+import numpy
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ndgrad import autograd, np
+from ndgrad.testing import check_grads
+
+from .specs import CASE_IDS, CASES
+
+
+@pytest.mark.parametrize("spec, variant", CASES, ids=CASE_IDS)
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_gradients_match_finite_differences_to_order_two(spec, variant, data):
+    shapes = data.draw(spec.operand_shapes(variant), label="shapes")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    operands = spec.sample(numpy.random.default_rng(seed), shapes)
+
+    def f(*xs):
+        return spec.fn(*xs, **variant)
+
+    f.__name__ = spec.name
+    check_grads(f, operands, order=2)
+
+
+@pytest.mark.parametrize("source, target", [("float32", "float64"), ("float64", "float32")])
+def test_astype_gradient_is_cast_back_to_the_operands_dtype(source, target):
+    x = np.array(numpy.array([1.0, 2.0], dtype=source))
+    x.attach_grad()
+    with autograd.record():
+        y = x.astype(target)
+    y.backward(np.array(numpy.array([0.5, 3.0], dtype=target)))
+    assert x.grad.dtype == numpy.dtype(source)
+    numpy.testing.assert_array_equal(x.grad.asnumpy(), [0.5, 3.0])

@@ -1,0 +1,112 @@
+"""The registry against the spec table: nothing is declared without rules, every
+differentiable primitive and public function has a row, and every public name resolves."""
+
+import numpy
+import pytest
+from hypothesis import Phase, find, settings
+
+from ndgrad import autograd, np, npx
+from ndgrad._registry import REGISTRY
+from ndgrad.errors import NotRecordedError
+
+from .specs import SPECS
+
+# Public functions with no row, and why: their results carry no gradient.
+NOT_DIFFERENTIABLE = {
+    "creation (constants)": {"np.arange", "np.array", "np.asarray", "np.empty", "np.eye",
+                             "np.full", "np.full_like", "np.linspace", "np.ones",
+                             "np.ones_like", "np.zeros", "np.zeros_like", "npx.one_hot"},
+    "random samples (constants)": {"np.random.normal", "np.random.uniform", "np.random.seed"},
+    "integer results": {"np.argmax", "np.argmin", "np.argsort"},
+    "piecewise constant": {"np.sign", "np.floor", "np.ceil", "np.round", "np.around"},
+    "boolean results": {"np.equal", "np.not_equal", "np.less", "np.less_equal", "np.greater",
+                        "np.greater_equal", "np.logical_not", "np.isnan", "np.isinf",
+                        "np.isfinite"},
+    "metadata": {"np.shape", "np.ndim", "np.size"},
+}
+# hypothesis draws the simplest example first; that one is enough, and deterministic
+FIRST_DRAW = settings(max_examples=1, phases=[Phase.generate], database=None)
+NAMESPACES = {"np": np, "npx": npx, "np.linalg": np.linalg, "np.random": np.random}
+
+
+def public_functions():
+    """Every name the registry publishes, qualified: {"np.sum": function, ...}."""
+    return {f"{space}.{name}": function for space in NAMESPACES
+            for name, function in REGISTRY.namespace(space).items()}
+
+
+def recorded_primitives(heads):
+    """The names of the primitives in the graphs that produced ``heads``."""
+    names, seen = set(), set()
+    stack = [head._node for head in heads if head._node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.primitive is not None:
+            names.add(node.primitive.name)
+        stack.extend(parent for parent in node.parents if parent is not None)
+    return names
+
+
+def test_audit_finds_no_primitive_without_rules():
+    assert REGISTRY.audit() == []
+
+
+def test_every_differentiable_primitive_has_a_row():
+    differentiable = {name for name, primitive in REGISTRY.primitives.items()
+                      if not primitive.nondiff}
+    covered = {name for spec in SPECS for name in spec.primitives}
+    assert differentiable - covered == set()
+    assert covered - differentiable == set(), "a row names a primitive that does not exist"
+
+
+def test_every_public_function_has_a_row_or_a_reason_not_to():
+    functions = public_functions()
+    covered = {spec.function for spec in SPECS}
+    # an alias (np.abs for np.absolute) is covered by its original's row
+    covered |= {name for name, function in functions.items()
+                if any(function is functions.get(other) for other in covered)}
+    excused = set().union(*NOT_DIFFERENTIABLE.values())
+    assert set(functions) - covered - excused == set()
+    assert excused - set(functions) == set(), "an excused name is not published"
+    assert excused & covered == set()
+
+
+@pytest.mark.parametrize("space", sorted(NAMESPACES))
+def test_every_public_name_resolves_to_a_callable(space):
+    module = NAMESPACES[space]
+    names = REGISTRY.namespace(space)
+    assert names
+    for name, function in names.items():
+        assert callable(getattr(module, name)), f"{space}.{name}"
+        assert getattr(module, name) is function
+    for name in module.__all__:
+        assert hasattr(module, name), f"{space}.__all__ lists {name!r}"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[spec.name for spec in SPECS])
+def test_a_row_records_the_primitives_it_declares(spec):
+    recorded = set()
+    for variant in spec.variants:
+        shapes = find(spec.operand_shapes(variant), lambda shapes: True, settings=FIRST_DRAW)
+        operands = [np.array(a) for a in spec.sample(numpy.random.default_rng(0), shapes)]
+        for operand in operands:
+            operand.attach_grad()
+        with autograd.record():
+            result = spec.fn(*operands, **variant)
+        recorded |= recorded_primitives([result])
+    assert set(spec.primitives) <= recorded
+
+
+@pytest.mark.parametrize("function", [np.sign, np.floor, np.ceil, np.round, np.argmax,
+                                      np.argsort, np.isfinite, lambda x: x > 0,
+                                      lambda x: np.equal(x, x)])
+def test_non_differentiable_functions_record_nothing(function):
+    x = np.array(numpy.array([0.5, -1.5, 2.0]))
+    x.attach_grad()
+    with autograd.record():
+        y = function(x)
+    with pytest.raises(NotRecordedError):
+        y.backward()
