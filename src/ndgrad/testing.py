@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy
 
@@ -34,9 +35,9 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
     ----------
     f : callable
         Takes one ndgrad array per entry of ``args`` and returns one ndgrad array.
-    args : sequence of array_like
-        The point to check at. Floating-point arrays keep their dtype; all are perturbed
-        together. Pass float64 for a tight check: the step and the tolerances follow the
+    args : sequence of array_like, or one array
+        The point to check at, one entry per argument of ``f``. Floating-point arrays keep
+        their dtype; all arguments are perturbed together. Pass float64 for a tight check: the step and the tolerances follow the
         least precise dtype among the arguments and ``f``'s result.
     modes : sequence of str
         ``"rev"`` (reverse mode). ``"fwd"`` is not available yet: forward mode arrives with
@@ -69,6 +70,8 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
             raise ValueError(f"modes may contain 'rev' (and later 'fwd'), not {mode!r}")
     if order < 1:
         raise ValueError(f"order must be 1 or more, not {order}")
+    if not isinstance(args, (list, tuple)):
+        args = [args]
     xs = [numpy.array(getattr(x, "_data", x), dtype=_float_dtype(x)) for x in args]
     name = getattr(f, "__name__", repr(f))
     function = _as_list_function(f)

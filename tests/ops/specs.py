@@ -13,8 +13,9 @@ for log and sqrt). Neighbouring values differ by at least 0.06, far above check_
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy
 from hypothesis import strategies as st
@@ -131,8 +132,7 @@ def tensordot_shapes(draw, axes):
         b = list(draw(shapes_of(axes, MAX_DIMS)))
         pairs = [(len(a) - axes + t, t) for t in range(axes)]
     else:
-        a_needed = max(i + 1 if i >= 0 else -i for i in axes[0])
-        b_needed = max(j + 1 if j >= 0 else -j for j in axes[1])
+        a_needed, b_needed = axis_ndim(tuple(axes[0])), axis_ndim(tuple(axes[1]))
         a = draw(shapes_of(a_needed, a_needed + 1))
         b = list(draw(shapes_of(b_needed, b_needed + 1)))
         pairs = list(zip(axes[0], axes[1]))
@@ -402,6 +402,8 @@ SPECS: tuple[OpSpec, ...] = (
     # reductions
     unary("sum", np.sum, numpy.sum, variants=AXES),
     unary("mean", np.mean, numpy.mean, ("sum", "divide"), variants=AXES),
+    # no zero factors: prod's gradient with one raises NoDerivativeError (test_subgradients)
+    unary("prod", np.prod, numpy.prod, sample=positive, variants=AXES),
     unary("max", np.max, numpy.max, sample=distinct, variants=AXES),
     unary("min", np.min, numpy.min, sample=distinct, variants=AXES),
     unary("var", np.var, numpy.var, ("sum", "subtract", "multiply", "divide"),
@@ -457,7 +459,9 @@ SPECS: tuple[OpSpec, ...] = (
     OpSpec("matmul-broadcast-batch", "np.matmul", np.matmul, numpy.matmul, ("matmul",),
            nargs=2, shapes=lambda v: signature_shapes("(m,n),(n,p)->(m,p)", max_batch_dims=2)),
     OpSpec("tensordot", "np.tensordot", np.tensordot, numpy.tensordot, ("tensordot",), nargs=2,
+           # contracted axes paired out of order on either side, too
            variants=({"axes": 0}, {"axes": 1}, {"axes": 2}, {"axes": ([1, 0], [0, 1])},
+                     {"axes": ([0, 1], [1, 0])}, {"axes": ([2, 0], [-1, 0])},
                      {"axes": ([0], [-1])}),
            shapes=lambda v: tensordot_shapes(v["axes"])),
     OpSpec("norm-vector", "np.linalg.norm", np.linalg.norm, numpy.linalg.norm,

@@ -130,3 +130,13 @@ def test_clip_sends_the_gradient_to_the_bound_that_binds():
     assert_equal(a.grad.asnumpy(), [0.0, 1.0, 0.0])
     assert_equal(low.grad.asnumpy(), [1.0, 0.0, 0.0])
     assert_equal(high.grad.asnumpy(), [0.0, 0.0, 1.0])
+
+
+def test_prod_with_a_zero_factor_refuses_rather_than_divide_by_zero():
+    from ndgrad.errors import NoDerivativeError
+    x = np.array([0.0, 2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x.prod()
+    with pytest.raises(NoDerivativeError, match="zero factor"):
+        y.backward()

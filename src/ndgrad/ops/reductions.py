@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy
 
 from .._primitive import INPUTS, SHAPES, primitive
+from ..errors import NoDerivativeError
 from .._registry import public
 from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .shape import broadcast_to_, getitem_, reshape_
@@ -147,3 +148,29 @@ def _no_out(out, name):
     if out is not None:
         raise TypeError(f"{name}(out=...) is not supported by ndgrad: writing into an existing "
                         "array would hide the result from autograd; use the returned array")
+
+
+def _prod_vjp(g, ans, x, axis, keepdims):
+    """d prod(x) / d x_i = prod(x) / x_i: exact where no factor is zero. With a zero factor
+    that quotient is 0/0, so ndgrad refuses rather than return a wrong gradient."""
+    if numpy.any(numpy.asarray(x) == 0):
+        raise NoDerivativeError(
+            "the gradient of prod with a zero factor is not implemented yet (the quotient "
+            "rule would give 0/0); compute the product as a composite of the nonzero factors")
+    return spread_over(g, x.shape, axis, keepdims) * spread_over(ans, x.shape, axis,
+                                                                 keepdims) / x
+
+
+prod_ = primitive("prod", lambda x, axis, keepdims: numpy.prod(x, axis=axis, keepdims=keepdims),
+                  saves={"inputs", "answer"}, vjp=_prod_vjp)
+
+
+@public(numpy=numpy.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """ndgrad's differentiable numpy.prod. Its gradient with a zero factor raises
+    NoDerivativeError (never a wrong 0/0)."""
+    _no_out(out, "prod")
+    if dtype is not None:
+        from .shape import astype
+        a = astype(a, dtype)
+    return _reduce(prod_, a, axis, keepdims)
