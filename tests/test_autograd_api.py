@@ -242,3 +242,12 @@ def test_getitem_gradients():
 def test_ndarray_constructor_is_refused():
     with pytest.raises(TypeError, match="np.array"):
         np.ndarray((2,))
+
+
+def test_boolean_mask_operators():
+    x = np.array([-1.0, 0.5, 2.0])
+    inside = (x > 0) & (x < 1)
+    assert inside.tolist() == [False, True, False]
+    assert ((x < 0) | (x > 1)).tolist() == [True, False, True]
+    assert (~inside).tolist() == [True, False, True]
+    assert ((x > 0) ^ (x > 1)).tolist() == [False, True, False]

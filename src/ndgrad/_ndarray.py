@@ -347,6 +347,10 @@ OPERATORS = {
     "__lt__": ("less", False), "__le__": ("less_equal", False),
     "__gt__": ("greater", False), "__ge__": ("greater_equal", False),
     "__eq__": ("equal", False), "__ne__": ("not_equal", False),
+    "__and__": ("bitwise_and", False), "__rand__": ("bitwise_and", True),
+    "__or__": ("bitwise_or", False), "__ror__": ("bitwise_or", True),
+    "__xor__": ("bitwise_xor", False), "__rxor__": ("bitwise_xor", True),
+    "__invert__": ("invert", False),
     "__neg__": ("negative", False), "__pos__": ("positive", False),
     "__abs__": ("absolute", False), "__getitem__": ("_getitem", False),
 }
@@ -359,7 +363,7 @@ METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var"
 def bind_operators(namespace: dict[str, Any]) -> None:
     """Bind the operator and method tables above to the registry's public functions."""
     for dunder, (name, swapped) in OPERATORS.items():
-        unary = dunder in ("__neg__", "__pos__", "__abs__")
+        unary = dunder in ("__neg__", "__pos__", "__abs__", "__invert__")
         setattr(ndarray, dunder, _operator(namespace[name], swapped, unary))
     for name in METHODS:
         if name in namespace:

@@ -37,8 +37,9 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
         Takes one ndgrad array per entry of ``args`` and returns one ndgrad array.
     args : sequence of array_like, or one array
         The point to check at, one entry per argument of ``f``. Floating-point arrays keep
-        their dtype; all arguments are perturbed together. Pass float64 for a tight check: the step and the tolerances follow the
-        least precise dtype among the arguments and ``f``'s result.
+        their dtype; all arguments are perturbed together. Pass float64 for a tight check:
+        the step and the tolerances follow the least precise dtype among the arguments and
+        ``f``'s result.
     modes : sequence of str
         ``"rev"`` (reverse mode). ``"fwd"`` is not available yet: forward mode arrives with
         ``ndgrad.func.jvp``.
@@ -73,41 +74,43 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
     if not isinstance(args, (list, tuple)):
         args = [args]
     xs = [numpy.array(getattr(x, "_data", x), dtype=_float_dtype(x)) for x in args]
-    name = getattr(f, "__name__", repr(f))
     function = _as_list_function(f)
-    outputs = _evaluate(function, xs)
-    dtypes = [a.dtype for a in xs + outputs if a.dtype.kind == "f"]
+    dtypes = [a.dtype for a in xs + _evaluate(function, xs) if a.dtype.kind == "f"]
     least_precise = min(dtypes, key=lambda dtype: numpy.finfo(dtype).bits)
     default_eps, default_rtol, default_atol = _TOLERANCES[least_precise]
-    eps = default_eps if eps is None else eps
-    rtol = default_rtol if rtol is None else rtol
-    atol = default_atol if atol is None else atol
+    tolerances = (default_eps if eps is None else eps, default_rtol if rtol is None else rtol,
+                  default_atol if atol is None else atol)
+    name = getattr(f, "__name__", repr(f))
     rng = numpy.random.default_rng(0)
     for level in range(1, order + 1):
-        u = [rng.standard_normal(x.shape) for x in xs]
-        length = numpy.sqrt(sum(numpy.sum(part * part) for part in u))
-        u = [part / length for part in u] if length > 0 else u
-        x_plus = [(x + eps * part).astype(x.dtype) for x, part in zip(xs, u)]
-        x_minus = [(x - eps * part).astype(x.dtype) for x, part in zip(xs, u)]
-        # the step actually taken, after rounding x +- eps u to the arguments' dtype
-        u = [(p.astype(numpy.float64) - m) / (2 * eps) for p, m in zip(x_plus, x_minus)]
-        if level > 1:
-            outputs = _evaluate(function, xs)
-        v = [rng.standard_normal(y.shape).astype(y.dtype) for y in outputs]
-
-        variables = _variables(xs)
-        with autograd.record():
-            heads = function(*variables)
-        grads = _vjp(heads, variables, v, create_graph=False)
-        analytic = _inner(grads, u)
-        numeric = (_inner(v, _evaluate(function, x_plus))
-                   - _inner(v, _evaluate(function, x_minus))) / (2 * eps)
-        if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
-            raise AssertionError(
-                f"check_grads({name}): the order-{level} reverse-mode gradient disagrees with "
-                f"central finite differences: <VJP(v), u> = {analytic!r} but the difference "
-                f"quotient is {numeric!r} (eps={eps}, rtol={rtol}, atol={atol})")
+        v = _compare(function, xs, rng, f"check_grads({name}): the order-{level}", *tolerances)
         function = _gradient_function(function, v)
+
+
+def _compare(function: Callable[..., list], xs: list, rng: numpy.random.Generator,
+             label: str, eps: float, rtol: float, atol: float) -> list:
+    """Compare <VJP(v), u> with the central difference; return the cotangent v used."""
+    u = [rng.standard_normal(x.shape) for x in xs]
+    length = numpy.sqrt(sum(numpy.sum(part * part) for part in u))
+    u = [part / length for part in u] if length > 0 else u
+    x_plus = [(x + eps * part).astype(x.dtype) for x, part in zip(xs, u)]
+    x_minus = [(x - eps * part).astype(x.dtype) for x, part in zip(xs, u)]
+    # the step actually taken, after rounding x +- eps u to the arguments' dtype
+    u = [(p.astype(numpy.float64) - m) / (2 * eps) for p, m in zip(x_plus, x_minus)]
+    v = [rng.standard_normal(y.shape).astype(y.dtype) for y in _evaluate(function, xs)]
+
+    variables = _variables(xs)
+    with autograd.record():
+        heads = function(*variables)
+    analytic = _inner(_vjp(heads, variables, v, create_graph=False), u)
+    numeric = (_inner(v, _evaluate(function, x_plus))
+               - _inner(v, _evaluate(function, x_minus))) / (2 * eps)
+    if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
+        raise AssertionError(
+            f"{label} reverse-mode gradient disagrees with central finite differences: "
+            f"<VJP(v), u> = {analytic!r} but the difference quotient is {numeric!r} "
+            f"(eps={eps}, rtol={rtol}, atol={atol})")
+    return v
 
 
 def _float_dtype(x: Any) -> numpy.dtype:

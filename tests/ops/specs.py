@@ -8,7 +8,7 @@ adding a row here.
 
 Samplers keep finite differences valid: values stay away from kinks (0 for abs, relu and the
 1-norm), are distinct where a max or a sort picks among them, and stay in the domain (positive
-for log and sqrt). Neighbouring values differ by at least 0.06, far above check_grads' step.
+for log and sqrt), with margins of at least 0.06, far above check_grads' step.
 """
 
 from __future__ import annotations
@@ -124,6 +124,14 @@ def dot_shapes(draw, a_dims: tuple[int, int], b_dims: tuple[int, int]):
     return a, tuple(b)
 
 
+def axis_ndim(axis: Any) -> int:
+    """The fewest dimensions an array needs for ``axis`` (an int, a tuple or None)."""
+    if axis is None:
+        return 0
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return max([len(axes)] + [a + 1 if a >= 0 else -a for a in axes])
+
+
 @st.composite
 def tensordot_shapes(draw, axes):
     """Shapes whose contracted axes agree, for numpy.tensordot(a, b, axes)."""
@@ -139,14 +147,6 @@ def tensordot_shapes(draw, axes):
     for i, j in pairs:
         b[j] = a[i]
     return a, tuple(b)
-
-
-def axis_ndim(axis: Any) -> int:
-    """The fewest dimensions an array needs for ``axis`` (an int, a tuple or None)."""
-    if axis is None:
-        return 0
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return max([len(axes)] + [a + 1 if a >= 0 else -a for a in axes])
 
 
 # -- getitem keys ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from .specs import CASE_IDS, CASES
 
 
 @pytest.mark.parametrize("spec, variant", CASES, ids=CASE_IDS)
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(data=st.data())
 def test_gradients_match_finite_differences_to_order_two(spec, variant, data):
     shapes = data.draw(spec.operand_shapes(variant), label="shapes")
@@ -36,3 +36,17 @@ def test_astype_gradient_is_cast_back_to_the_operands_dtype(source, target):
     y.backward(np.array(numpy.array([0.5, 3.0], dtype=target)))
     assert x.grad.dtype == numpy.dtype(source)
     numpy.testing.assert_array_equal(x.grad.asnumpy(), [0.5, 3.0])
+
+
+@pytest.mark.parametrize("key, expected_shape", [(numpy.array(True), (1,)),
+                                                 (numpy.array(False), (0,)),
+                                                 ((Ellipsis, numpy.array(True)), (1,))])
+def test_a_zero_dimensional_mask_indexes_a_scalar_as_numpy_does(key, expected_shape):
+    # NumPy's nonzero refuses 0-d arrays; such a mask adds an axis of length 1 or 0
+    x = np.array(numpy.float64(2.0))
+    x.attach_grad()
+    with autograd.record():
+        y = x[key]
+    assert y.shape == expected_shape
+    y.backward(np.array(numpy.full(expected_shape, 3.0)))
+    assert x.grad.item() == (3.0 if expected_shape == (1,) else 0.0)

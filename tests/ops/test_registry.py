@@ -20,8 +20,11 @@ NOT_DIFFERENTIABLE = {
     "integer results": {"np.argmax", "np.argmin", "np.argsort"},
     "piecewise constant": {"np.sign", "np.floor", "np.ceil", "np.round", "np.around"},
     "boolean results": {"np.equal", "np.not_equal", "np.less", "np.less_equal", "np.greater",
-                        "np.greater_equal", "np.logical_not", "np.isnan", "np.isinf",
+                        "np.greater_equal", "np.logical_not", "np.logical_and",
+                        "np.logical_or", "np.logical_xor", "np.isnan", "np.isinf",
                         "np.isfinite"},
+    "bitwise (masks and integers)": {"np.bitwise_and", "np.bitwise_or", "np.bitwise_xor",
+                                     "np.invert"},
     "metadata": {"np.shape", "np.ndim", "np.size"},
 }
 # hypothesis draws the simplest example first; that one is enough, and deterministic

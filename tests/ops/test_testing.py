@@ -70,3 +70,9 @@ def test_bad_arguments_are_refused():
         check_grads(np.sin, [X], order=0)
     with pytest.raises(TypeError, match="one ndgrad array"):
         check_grads(lambda x: [np.sin(x)], [X])
+
+
+def test_one_array_may_stand_for_the_argument_list():
+    check_grads(np.tanh, X)
+    with pytest.raises(AssertionError, match="order-1"):
+        check_grads(bad_sin, X, order=1)

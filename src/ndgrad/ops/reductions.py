@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy
 
 from .._primitive import INPUTS, SHAPES, primitive
-from ..errors import NoDerivativeError
 from .._registry import public
+from ..errors import NoDerivativeError
 from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .shape import broadcast_to_, getitem_, reshape_
 
