@@ -160,11 +160,11 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             grad = pending.pop(node, None)
             if grad is not None:
                 if capture is not None:
+                    # each node is passed once, so its total gradient is final here
                     for index in range(len(node.shapes)):
                         if (node, index) in capture:
-                            capture[node, index] = _capture_value(
-                                grad[index] if isinstance(grad, list) else grad, capture[
-                                    node, index])
+                            capture[node, index] = (grad[index] if isinstance(grad, list)
+                                                    else grad)
                 elif node.sink is not None:
                     _deliver(node.sink, grad, create_graph)
             if node.primitive is None:
@@ -216,10 +216,6 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             del operand_grads
             if not retain_graph:
                 node.release()
-
-
-def _capture_value(grad: Any, previous: Any) -> Any:
-    return grad if previous is None else previous + grad
 
 
 def _deliver(sink: GradSink, grad: Any, create_graph: bool) -> None:

@@ -62,26 +62,26 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, ctx=None):
     return _new(numpy.full(shape, to_numpy(fill_value), dtype=dtype), device, ctx)
 
 
-def _like(a, dtype):
-    return to_numpy(a).dtype if dtype is None else dtype
+def _filled_like(a, fill_value, dtype, device, ctx):
+    """An array of ``a``'s shape (and dtype and class, unless told) filled with a value."""
+    dtype = to_numpy(a).dtype if dtype is None else dtype
+    cls = type(a) if isinstance(a, ndarray) else ndarray
+    return _new(numpy.full(shape_of(a), to_numpy(fill_value), dtype=dtype), device, ctx, cls)
 
 
 @public(numpy=numpy.zeros_like)
 def zeros_like(a, dtype=None, *, device=None, ctx=None):
-    return _new(numpy.zeros(shape_of(a), dtype=_like(a, dtype)), device, ctx, type(a)
-                if isinstance(a, ndarray) else ndarray)
+    return _filled_like(a, 0, dtype, device, ctx)
 
 
 @public(numpy=numpy.ones_like)
 def ones_like(a, dtype=None, *, device=None, ctx=None):
-    return _new(numpy.ones(shape_of(a), dtype=_like(a, dtype)), device, ctx, type(a)
-                if isinstance(a, ndarray) else ndarray)
+    return _filled_like(a, 1, dtype, device, ctx)
 
 
 @public(numpy=numpy.full_like)
 def full_like(a, fill_value, dtype=None, *, device=None, ctx=None):
-    return _new(numpy.full(shape_of(a), to_numpy(fill_value), dtype=_like(a, dtype)),
-                device, ctx, type(a) if isinstance(a, ndarray) else ndarray)
+    return _filled_like(a, fill_value, dtype, device, ctx)
 
 
 @public(numpy=numpy.arange)
