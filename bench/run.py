@@ -148,8 +148,8 @@ def report_per_op(per_op: dict) -> str:
     ours = results["ndgrad"]["total_us_per_op"]
     rows = []
     for name, r in results.items():
-        label = NAMES[name] + (f" ({r['threads']} thread)" if "threads" in r else "")
-        rows.append([label, f"{r['forward_us_per_op']:.2f}", f"{r['backward_us_per_op']:.2f}",
+        rows.append([_label(name, r), f"{r['forward_us_per_op']:.2f}",
+                     f"{r['backward_us_per_op']:.2f}",
                      f"{r['total_us_per_op']:.2f}", f"{r['median_total_us_per_op']:.2f}",
                      f"{ours / r['total_us_per_op']:.2f}"])
     title = (f"1. Per-op overhead: chain of {per_op['n_ops']} elementwise ops on "
@@ -162,15 +162,21 @@ def report_per_op(per_op: dict) -> str:
         ["", "forward", "backward", "total", "(median)", "ndgrad / this"], rows)
 
 
+def _label(impl: str, result: dict) -> str:
+    """An implementation's row label, with its thread count where it has one."""
+    threads = result.get("threads")
+    if threads is None:
+        return NAMES[impl]
+    return f"{NAMES[impl]} ({threads} thread{'s' if threads > 1 else ''})"
+
+
 def report_big(big: dict) -> str:
     results = big["results"]
     ours = results["ndgrad"]
     nbytes = big["size"] * 4
     rows = []
     for r in results.values():
-        name = NAMES[r["impl"]] + (f" ({r['threads']} thread{'s' if r['threads'] > 1 else ''})"
-                                   if "threads" in r else "")
-        rows.append([name, f"{r['best_time_s'] * 1e3:.0f}",
+        rows.append([_label(r["impl"], r), f"{r['best_time_s'] * 1e3:.0f}",
                      f"{r['peak_increase_bytes'] / MB:.0f}",
                      f"{r['peak_increase_bytes'] / nbytes:.1f}",
                      f"{ours['best_time_s'] / r['best_time_s']:.2f}",
