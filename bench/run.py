@@ -260,9 +260,9 @@ def main() -> None:
 
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
-    targets = {name: {"met": ok, "detail": detail} for name, (ok, detail) in met.items()}
     report = {"environment": env, "per_op_overhead": per_op, "big_gradient": big,
-              "targets": targets}
+              "targets": {name: {"met": ok, "detail": detail}
+                          for name, (ok, detail) in met.items()}}
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
