@@ -9,24 +9,8 @@ from ndgrad import autograd, np, npx
 from ndgrad._registry import REGISTRY
 from ndgrad.errors import NotRecordedError
 
-from .specs import SPECS
+from .specs import NOT_DIFFERENTIABLE, SPECS
 
-# Public functions with no row, and why: their results carry no gradient.
-NOT_DIFFERENTIABLE = {
-    "creation (constants)": {"np.arange", "np.array", "np.asarray", "np.empty", "np.eye",
-                             "np.full", "np.full_like", "np.linspace", "np.ones",
-                             "np.ones_like", "np.zeros", "np.zeros_like", "npx.one_hot"},
-    "random samples (constants)": {"np.random.normal", "np.random.uniform", "np.random.seed"},
-    "integer results": {"np.argmax", "np.argmin", "np.argsort"},
-    "piecewise constant": {"np.sign", "np.floor", "np.ceil", "np.round", "np.around"},
-    "boolean results": {"np.equal", "np.not_equal", "np.less", "np.less_equal", "np.greater",
-                        "np.greater_equal", "np.logical_not", "np.logical_and",
-                        "np.logical_or", "np.logical_xor", "np.isnan", "np.isinf",
-                        "np.isfinite"},
-    "bitwise (masks and integers)": {"np.bitwise_and", "np.bitwise_or", "np.bitwise_xor",
-                                     "np.invert"},
-    "metadata": {"np.shape", "np.ndim", "np.size"},
-}
 # hypothesis draws the simplest example first; that one is enough, and deterministic
 FIRST_DRAW = settings(max_examples=1, phases=[Phase.generate], database=None)
 NAMESPACES = {"np": np, "npx": npx, "np.linalg": np.linalg, "np.random": np.random}

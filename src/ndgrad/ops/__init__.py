@@ -2,6 +2,20 @@
 
 from .._ndarray import bind_operators
 from .._registry import REGISTRY
-from . import creation, elementwise, linalg, nn, random, reductions, shape, sorting  # noqa: F401
+from . import (  # noqa: F401
+    conv,
+    creation,
+    decompositions,
+    elementwise,
+    joining,
+    linalg,
+    nn,
+    random,
+    reductions,
+    shape,
+    sorting,
+    special,
+    statistics,
+)
 
 bind_operators({**REGISTRY.namespace("np"), **REGISTRY.namespace("ndarray")})
