@@ -213,6 +213,7 @@ class OpSpec:
     shapes: Callable[[dict], st.SearchStrategy] | None = None
     ndim: tuple[int, int] = (0, MAX_DIMS)
     min_side: int = 1
+    zero_size: bool = True   # False where NumPy itself refuses empty operands (max of nothing)
 
     def operand_shapes(self, variant: dict) -> st.SearchStrategy:
         if self.shapes is not None:

@@ -8,7 +8,7 @@ import numpy
 from .._primitive import INPUTS, SHAPES, primitive
 from .._registry import public
 from ..errors import NoDerivativeError
-from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
+from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, refuse_out, shape_of
 from .shape import broadcast_to_, getitem_, reshape_
 
 
@@ -62,7 +62,7 @@ def _reduce(prim, a, axis, keepdims):
 @public(numpy=numpy.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.sum."""
-    _no_out(out, "sum")
+    refuse_out(out, "sum")
     if dtype is not None:
         from .shape import astype
         a = astype(a, dtype)
@@ -73,21 +73,21 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False):
 def max(a, axis=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.max. Differs from MXNet: tied maxima share the gradient
     equally, so it sums to one."""
-    _no_out(out, "max")
+    refuse_out(out, "max")
     return _reduce(amax_, a, axis, keepdims)
 
 
 @public(numpy=(numpy.min, numpy.amin))
 def min(a, axis=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.min; tied minima share the gradient equally."""
-    _no_out(out, "min")
+    refuse_out(out, "min")
     return _reduce(amin_, a, axis, keepdims)
 
 
 @public(numpy=numpy.argmax)
 def argmax(a, axis=None, out=None, keepdims=False):
     """ndgrad's numpy.argmax (integer result, no gradient)."""
-    _no_out(out, "argmax")
+    refuse_out(out, "argmax")
     axis = None if axis is None else normalize_axis(axis, ndim_of(a))
     return argmax_(a, axis=axis, keepdims=keepdims)
 
@@ -95,7 +95,7 @@ def argmax(a, axis=None, out=None, keepdims=False):
 @public(numpy=numpy.argmin)
 def argmin(a, axis=None, out=None, keepdims=False):
     """ndgrad's numpy.argmin (integer result, no gradient)."""
-    _no_out(out, "argmin")
+    refuse_out(out, "argmin")
     axis = None if axis is None else normalize_axis(axis, ndim_of(a))
     return argmin_(a, axis=axis, keepdims=keepdims)
 
@@ -103,7 +103,7 @@ def argmin(a, axis=None, out=None, keepdims=False):
 @public(numpy=numpy.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     """ndgrad's differentiable numpy.cumsum (axis=None runs over the flattened array)."""
-    _no_out(out, "cumsum")
+    refuse_out(out, "cumsum")
     if dtype is not None:
         from .shape import astype
         a = astype(a, dtype)
@@ -144,12 +144,6 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims))
 
 
-def _no_out(out, name):
-    if out is not None:
-        raise TypeError(f"{name}(out=...) is not supported by ndgrad: writing into an existing "
-                        "array would hide the result from autograd; use the returned array")
-
-
 def _prod_vjp(g, ans, x, axis, keepdims):
     """d prod(x) / d x_i = prod(x) / x_i: exact where no factor is zero. With a zero factor
     that quotient is 0/0, so ndgrad refuses rather than return a wrong gradient."""
@@ -169,7 +163,7 @@ prod_ = primitive("prod", lambda x, axis, keepdims: numpy.prod(x, axis=axis, kee
 def prod(a, axis=None, dtype=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.prod. Its gradient with a zero factor raises
     NoDerivativeError (never a wrong 0/0)."""
-    _no_out(out, "prod")
+    refuse_out(out, "prod")
     if dtype is not None:
         from .shape import astype
         a = astype(a, dtype)
