@@ -268,7 +268,10 @@ class ndarray(metaclass=_ArrayType):
                 "ndgrad operations (np.where, concatenation) instead")
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._check_writable("item assignment", value)
+        self._assign(key, value, "item assignment")
+
+    def _assign(self, key: Any, value: Any, what: str) -> None:
+        self._check_writable(what, value)
         self._data[_raw_index(key)] = value._data if isinstance(value, ndarray) else value
         self._version[0] += 1
 
@@ -302,11 +305,19 @@ class ndarray(metaclass=_ArrayType):
         if function is None or method != "__call__":
             label = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
             raise TypeError(_unsupported(f"numpy.{label}"))
-        if kwargs.get("out") is not None or set(kwargs) - {"out"}:
-            raise TypeError(f"numpy.{ufunc.__name__} on ndgrad arrays accepts no keyword "
-                            f"arguments here (got {sorted(kwargs)}); call "
-                            f"ndgrad.np.{ufunc.__name__} and assign the result")
-        return function(*inputs)
+        out = kwargs.pop("out", None)
+        dtype = kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__} on ndgrad arrays accepts out= and dtype= "
+                            f"only (got {sorted(kwargs)}); call ndgrad.np.{ufunc.__name__}")
+        if dtype is not None:   # NumPy computes in the requested dtype
+            inputs = tuple(x.astype(dtype) if isinstance(x, ndarray) else x for x in inputs)
+        result = function(*inputs)
+        if out is None:
+            return result
+        if len(out) != 1:
+            raise TypeError(f"numpy.{ufunc.__name__} has one output, not {len(out)}")
+        return write_out(result, out[0], f"numpy.{ufunc.__name__}")
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         from ._registry import REGISTRY
@@ -315,6 +326,30 @@ class ndarray(metaclass=_ArrayType):
             module = getattr(func, "__module__", "numpy") or "numpy"
             raise TypeError(_unsupported(f"{module}.{func.__name__}"))
         return function(*args, **kwargs)
+
+
+def write_out(result: "ndarray", out: Any, name: str) -> Any:
+    """NumPy's ``out=``: ``result`` written into ``out`` (an ndgrad or NumPy array of the
+    result's shape), which is returned.
+
+    The in-place rules of API.md semantic 9 hold: while recording, a result that carries a
+    gradient cannot be written into an array (its gradient would be lost), and an array in the
+    graph cannot be overwritten. Outside ``autograd.record()`` it works as in NumPy.
+    """
+    target = out if isinstance(out, ndarray) else None
+    if target is None:
+        if not isinstance(out, numpy.ndarray):
+            raise TypeError(f"{name}: out must be an ndgrad or NumPy array, not "
+                            f"{type(out).__name__}")
+        target = _wrap(out, ndarray)
+    if target.shape != result.shape:
+        raise ValueError(f"{name}: out has shape {target.shape} but the result has shape "
+                         f"{result.shape}")
+    if not numpy.can_cast(result.dtype, target.dtype, "same_kind"):
+        raise TypeError(f"{name}: cannot write a {result.dtype} result into an out array of "
+                        f"dtype {target.dtype} (NumPy's same_kind casting rule)")
+    target._assign(Ellipsis, result, f"{name}(out=...)")
+    return out
 
 
 def _unsupported(label: str) -> str:

@@ -111,6 +111,8 @@ class Primitive:
     def __call__(self, *args: Any, **params: Any) -> Any:
         # Fast paths for the common shapes of a call (one array, or an array and an array or
         # Python number), then the general one. Per-op overhead is what these save.
+        if "out" in params:
+            return self._call_with_out(args, params)
         count = len(args)
         first = args[0] if count else None
         if count == 1 and type(first) is ndarray:
@@ -146,6 +148,18 @@ class Primitive:
         if STATE.recording and not self.nondiff:
             self._record(args, params, results)
         return results
+
+    def _call_with_out(self, args: tuple, params: dict) -> Any:
+        """NumPy's ``out=`` on a primitive published as is (``np.add(x, y, out=z)``)."""
+        out = params.pop("out")
+        result = self(*args, **params)
+        if out is None:
+            return result
+        if isinstance(out, tuple):    # the ufunc form, out=(z,)
+            if len(out) != 1:
+                raise TypeError(f"{self.name} has one output, not {len(out)}")
+            out = out[0]
+        return write_out(result, out, self.name)
 
     def _record(self, args: tuple, params: dict, results: tuple) -> None:
         """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
@@ -218,7 +232,7 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
     return g
 
 
-from ._ndarray import _wrap, ndarray, to_numpy  # noqa: E402  (the array type uses Primitive)
+from ._ndarray import _wrap, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402
 
 _FAST_OPERANDS = (ndarray, int, float)

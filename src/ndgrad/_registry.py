@@ -6,6 +6,8 @@ bound from here, and ``numpy.sin(x)`` on an ndarray finds ``ndgrad.np.sin`` here
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any, Callable, Iterable
 
 
@@ -20,6 +22,7 @@ class Registry:
         """Publish ``fn`` under ``name`` in each namespace; ``numpy`` (a NumPy callable or a
         tuple of them) dispatches to it from ``__array_ufunc__``/``__array_function__``."""
         name = name or fn.__name__
+        fn = _with_out(fn)
         for namespace in namespaces:
             table = self.namespaces.setdefault(namespace, {})
             if name in table and table[name] is not fn:
@@ -39,12 +42,40 @@ class Registry:
                       if not prim.nondiff and prim.vjp is None and prim.custom_pullback is None)
 
 
+def _with_out(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with NumPy's ``out=`` handled in one place, if its signature has an ``out``: the
+    result is computed as usual, then written into ``out`` (``_ndarray.write_out``)."""
+    if getattr(fn, "__wrapped__", None) is not None:
+        return fn        # already published (an alias)
+    try:
+        parameters = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return fn
+    if "out" not in parameters:
+        return fn
+    position = parameters.index("out")
+
+    @functools.wraps(fn)
+    def published(*args: Any, **kwargs: Any) -> Any:
+        out = kwargs.pop("out", None)
+        if len(args) > position:
+            out, args = args[position], args[:position] + (None,) + args[position + 1:]
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(result, out, f"{fn.__name__}")
+
+    return published
+
+
 REGISTRY = Registry()
 
 
 def public(name: str | None = None, *, namespaces: Iterable[str] = ("np",),
            numpy: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator form of ``REGISTRY.add`` for composites and NumPy-signature wrappers."""
+    """Decorator form of ``REGISTRY.add`` for composites and NumPy-signature wrappers. The name
+    it binds is the published function (with ``out=`` handled)."""
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         return REGISTRY.add(fn, name, namespaces=namespaces, numpy=numpy)
     return decorate
+
+
+from ._ndarray import write_out  # noqa: E402  (the array type imports the registry lazily)
