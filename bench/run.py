@@ -1,4 +1,4 @@
-"""``make bench``: ndgrad against hand-written NumPy and PyTorch eager, on two workloads.
+"""``make bench``: ndgrad against hand-written NumPy and PyTorch eager, on four workloads.
 
 1. Per-op overhead: a chain of elementwise ops on a float32 array of 4 values, forward and
    backward (see chain_ops.py), in microseconds per op. At this size the arithmetic is free,
@@ -6,10 +6,18 @@
 2. Big gradient: the value and gradient of ``sum(sin(x) * x**2 + exp(-x))`` for 10 million
    float32 values: wall time and peak memory, each implementation in a fresh process
    (see big_gradient.py for how peak memory is measured).
+3. MLP training step: one SGD step of a 784-256-256-10 ReLU network, softmax cross-entropy,
+   batch 128, in milliseconds (see mlp.py).
+4. CNN training step: one SGD step of a two-convolution, two-max-pool network on 32 images
+   of 28x28, in milliseconds (see cnn.py).
+
+The training steps run at one thread and at every CPU: NumPy's BLAS (OPENBLAS_NUM_THREADS and
+friends) and PyTorch (set_num_threads) get the same count, in fresh processes.
 
 The gradients of the three implementations are checked against each other before anything
-is reported. Times are the best (minimum) of several runs: the machine is shared and noisy,
-and the minimum is the run least disturbed by other work. Results go to build/bench.json.
+is reported (for the training steps: their losses, step by step). Times are the best
+(minimum) of several runs: the machine is shared and noisy, and the minimum is the run least
+disturbed by other work. Results go to build/bench.json.
 
 PyTorch is optional: without ``import torch`` its rows are left out.
 """
@@ -40,10 +48,10 @@ except ImportError:       # the PyTorch rows are skipped
 
 # -- 1. per-op overhead ------------------------------------------------------------------------
 
-def run_worker(command: list[str]) -> dict:
+def run_worker(command: list[str], env: dict[str, str] | None = None) -> dict:
     """Run a measurement script in a fresh Python process; its last stdout line is JSON."""
     finished = subprocess.run([sys.executable, *command], capture_output=True, text=True,
-                              check=False)
+                              check=False, env=env)
     if finished.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{finished.stderr}")
     return json.loads(finished.stdout.strip().splitlines()[-1])
@@ -130,6 +138,48 @@ def check_big_answers(results: dict, grads: dict) -> None:
                                       rtol=1e-5, err_msg=f"{label} value")
 
 
+# -- 3 and 4. training steps -------------------------------------------------------------------
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def thread_counts() -> list[int]:
+    """One thread, and every CPU the machine has."""
+    return sorted({1, os.cpu_count() or 1})
+
+
+def training_step(script: str, steps: int, rounds: int, threads_list: list[int]) -> dict:
+    """Time ``steps`` steps of each implementation in fresh processes, ``rounds`` times in
+    turn, at each thread count (BLAS and PyTorch alike); keep the best and median step."""
+    implementations = ["ndgrad", "numpy"] + (["torch"] if torch is not None else [])
+    by_threads = {}
+    for threads in threads_list:
+        env = dict(os.environ, **{name: str(threads) for name in BLAS_THREAD_VARIABLES})
+        times: dict[str, list[float]] = {name: [] for name in implementations}
+        losses = {}
+        for _ in range(rounds):
+            for name in implementations:
+                result = run_worker([str(HERE / script), name, str(steps), "--threads",
+                                     str(threads)], env=env)
+                times[name] += result["step_s"]
+                losses[name] = result["losses"]
+        check_losses(losses, script)
+        by_threads[str(threads)] = {
+            name: {"best_ms": min(t) * 1e3, "median_ms": float(numpy.median(t)) * 1e3,
+                   "threads": threads} for name, t in times.items()}
+    return {"steps": steps, "processes_per_implementation": rounds, "results": by_threads}
+
+
+def check_losses(losses: dict, script: str) -> None:
+    """The implementations train the same network from the same start: their losses agree
+    step by step (float32 rounding aside), and fall, so the gradients are real ones."""
+    reference = numpy.array(losses["numpy"][:10])
+    assert reference[-1] < reference[0], f"{script}: the loss does not fall: {reference}"
+    for name, values in losses.items():
+        numpy.testing.assert_allclose(values[:10], reference, rtol=1e-4,
+                                      err_msg=f"{script}: {name} losses")
+
+
 # -- report ------------------------------------------------------------------------------------
 
 NAMES = {"ndgrad": "ndgrad", "numpy": "NumPy by hand", "torch": "PyTorch eager"}
@@ -194,7 +244,21 @@ def report_big(big: dict) -> str:
         ["", "time ms", "peak MB", "peak / x", "ndgrad/this time", "ndgrad/this peak"], rows)
 
 
-def targets(per_op: dict, big: dict) -> dict:
+def report_step(title: str, step: dict) -> str:
+    rows = []
+    for results in step["results"].values():
+        ours = results["ndgrad"]["best_ms"]
+        for name, r in results.items():
+            rows.append([_label(name, r), f"{r['best_ms']:.2f}", f"{r['median_ms']:.2f}",
+                         f"{ours / r['best_ms']:.2f}"])
+    title += (f"\n   milliseconds per step (forward + backward + update); best (minimum) and "
+              f"median of {step['steps']} steps\n   in each of "
+              f"{step['processes_per_implementation']} fresh process(es) per implementation; "
+              "NumPy's BLAS and PyTorch\n   use the same thread count")
+    return title + "\n\n" + table(["", "best ms", "median ms", "ndgrad / this"], rows)
+
+
+def targets(per_op: dict, big: dict, mlp: dict) -> dict:
     """The goals, for the report (never asserted): name -> (met, how far)."""
     ops, bigs = per_op["results"], big["results"]
     time_ratio = bigs["ndgrad"]["best_time_s"] / bigs["numpy"]["best_time_s"]
@@ -208,6 +272,12 @@ def targets(per_op: dict, big: dict) -> dict:
                                                                f"{time_ratio:.2f}x")
     found["big gradient peak memory within 1.5x of NumPy by hand"] = (memory_ratio <= 1.5,
                                                                       f"{memory_ratio:.2f}x")
+    if "torch" in ops:
+        ratios = {threads: r["ndgrad"]["best_ms"] / r["torch"]["best_ms"]
+                  for threads, r in mlp["results"].items()}
+        found["MLP step within 1.2x of PyTorch eager, same threads"] = (
+            all(ratio <= 1.2 for ratio in ratios.values()),
+            ", ".join(f"{ratio:.2f}x at {threads} thread(s)" for threads, ratio in ratios.items()))
     return found
 
 
@@ -237,6 +307,9 @@ def main() -> None:
     parser.add_argument("--chain-rounds", type=int, default=3, help="processes per library")
     parser.add_argument("--size", type=int, default=10_000_000, help="values in the big x")
     parser.add_argument("--big-repeats", type=int, default=5)
+    parser.add_argument("--mlp-steps", type=int, default=100, help="timed steps per process")
+    parser.add_argument("--cnn-steps", type=int, default=30, help="timed steps per process")
+    parser.add_argument("--step-rounds", type=int, default=3, help="processes per library")
     parser.add_argument("--json", default=str(ROOT / "build" / "bench.json"))
     args = parser.parse_args()
     if args.ops % chain_ops.OPS_PER_BLOCK:
@@ -250,9 +323,16 @@ def main() -> None:
     print(report_per_op(per_op) + "\n")
     big = big_gradient(args.size, args.big_repeats)
     print(report_big(big) + "\n")
-    print("Gradients checked: the implementations agree on both workloads (values and "
-          "gradients, to float32 rounding).")
-    met = targets(per_op, big)
+    mlp = training_step("mlp.py", args.mlp_steps, args.step_rounds, thread_counts())
+    print(report_step("3. MLP training step: 784-256-256-10, ReLU, softmax cross-entropy, "
+                      "batch 128, SGD, float32", mlp) + "\n")
+    cnn = training_step("cnn.py", args.cnn_steps, args.step_rounds, thread_counts())
+    print(report_step("4. CNN training step: conv 3x3x8, ReLU, max-pool 2, conv 3x3x16, ReLU, "
+                      "max-pool 2, dense 400-10,\n   softmax cross-entropy, batch 32 of "
+                      "1x28x28, SGD, float32", cnn) + "\n")
+    print("Gradients checked: the implementations agree on every workload (values and "
+          "gradients, or the losses step by step, to float32 rounding).")
+    met = targets(per_op, big, mlp)
     print("Targets (reported, not asserted):")
     width = max(len(name) for name in met)
     for name, (ok, detail) in met.items():
@@ -261,6 +341,7 @@ def main() -> None:
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     report = {"environment": env, "per_op_overhead": per_op, "big_gradient": big,
+              "mlp_step": mlp, "cnn_step": cnn,
               "targets": {name: {"met": ok, "detail": detail}
                           for name, (ok, detail) in met.items()}}
     path.write_text(json.dumps(report, indent=2) + "\n")

@@ -115,7 +115,7 @@ def _accumulate(pending: dict, node: Node, index: int, grad: Any) -> None:
     if len(node.shapes) > 1:
         slots = pending.get(node)
         if slots is None:
-            slots = pending[node] = [None] * node.primitive.n_outputs
+            slots = pending[node] = [None] * len(node.shapes)
         slots[index] = grad if slots[index] is None else slots[index] + grad
     elif node in pending:
         pending[node] = pending[node] + grad

@@ -114,6 +114,13 @@ class ndarray(metaclass=_ArrayType):
         return self.transpose()
 
     @property
+    def at(self) -> Any:
+        """Functional indexed updates, recorded and differentiable (the in-graph form of
+        ``x[index] = values``): ``x.at[index].set(values)``, ``x.at[index].add(values)``."""
+        from .ops.shape import IndexUpdates
+        return IndexUpdates(self)
+
+    @property
     def grad(self) -> "ndarray | None":
         """The gradient buffer that ``attach_grad`` created (None before, or for "null")."""
         return self._sink.grad if self._sink is not None else None
@@ -260,7 +267,8 @@ class ndarray(metaclass=_ArrayType):
             raise InPlaceModifiedError(
                 f"{what} on an array of shape {self.shape} that is part of the recorded graph "
                 f"({role}) would make its gradients wrong; write a new array instead "
-                "(y = x + 1, np.where(mask, v, x)) or modify it outside autograd.record()")
+                "(y = x + 1, np.where(mask, v, x), x.at[index].set(values)) or modify it "
+                "outside autograd.record()")
         if isinstance(value, ndarray) and value._node is not None:
             raise InPlaceModifiedError(
                 f"{what} would copy a recorded array of shape {value.shape} into an array "
@@ -296,6 +304,12 @@ class ndarray(metaclass=_ArrayType):
 
     def __ipow__(self, other: Any) -> "ndarray":
         return self._inplace(numpy.power, other, "**=")
+
+    def __ifloordiv__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.floor_divide, other, "//=")
+
+    def __imod__(self, other: Any) -> "ndarray":
+        return self._inplace(numpy.remainder, other, "%=")
 
     # -- NumPy dispatch ---------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: numpy.ufunc, method: str, *inputs: Any,
@@ -378,6 +392,8 @@ OPERATORS = {
     "__mul__": ("multiply", False), "__rmul__": ("multiply", True),
     "__truediv__": ("divide", False), "__rtruediv__": ("divide", True),
     "__pow__": ("power", False), "__rpow__": ("power", True),
+    "__floordiv__": ("floor_divide", False), "__rfloordiv__": ("floor_divide", True),
+    "__mod__": ("remainder", False), "__rmod__": ("remainder", True),
     "__matmul__": ("matmul", False), "__rmatmul__": ("matmul", True),
     "__lt__": ("less", False), "__le__": ("less_equal", False),
     "__gt__": ("greater", False), "__ge__": ("greater_equal", False),
@@ -392,7 +408,9 @@ OPERATORS = {
 
 # Methods with NumPy's method signature, taking the array as the first argument.
 METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var", "cumsum",
-           "clip", "dot", "flatten", "astype", "copy", "sort", "squeeze", "swapaxes", "ravel")
+           "clip", "dot", "flatten", "astype", "copy", "sort", "squeeze", "swapaxes", "ravel",
+           "repeat", "take", "diagonal", "trace", "nonzero", "argpartition", "searchsorted",
+           "cumprod", "all", "any")
 
 
 def bind_operators(namespace: dict[str, Any]) -> None:

@@ -75,7 +75,8 @@ class Primitive:
     nondiff : the output never carries a gradient (comparisons, argmax): nothing is recorded.
     view : the forward may return a view of its first operand, so the two share a version
         counter and an in-place change to one is seen on the other.
-    n_outputs : how many arrays the forward returns (a tuple when more than one).
+    n_outputs : how many arrays the forward returns (a tuple when more than one), or None
+        when the count depends on the call (``split``): a tuple then, always.
     """
 
     __slots__ = ("name", "forward", "vjp", "jvp", "custom_pullback", "save_inputs",
@@ -85,7 +86,7 @@ class Primitive:
                  vjp: Rule | Sequence[Rule | None] | None = None,
                  pullback: Callable[..., Sequence[Any]] | None = None,
                  jvp: Any = None, saves: Iterable[str] = INPUTS, nondiff: bool = False,
-                 view: bool = False, n_outputs: int = 1, doc: str | None = None) -> None:
+                 view: bool = False, n_outputs: int | None = 1, doc: str | None = None) -> None:
         if not nondiff and vjp is None and pullback is None:
             raise TypeError(f"primitive {name!r} needs vjp= or pullback= rules, or nondiff=True")
         self.name = name
@@ -145,6 +146,10 @@ class Primitive:
                 self._record(args, params, (result,))
             return result
         results = tuple(_wrap(part, cls) for part in out)
+        if self.view and isinstance(args[0], ndarray):
+            for part, result in zip(out, results):
+                if part.base is not None:
+                    result._version = args[0]._version
         if STATE.recording and not self.nondiff:
             self._record(args, params, results)
         return results

@@ -48,17 +48,19 @@ def _with_out(fn: Callable[..., Any]) -> Callable[..., Any]:
     if getattr(fn, "__wrapped__", None) is not None:
         return fn        # already published (an alias)
     try:
-        parameters = list(inspect.signature(fn).parameters)
+        parameters = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return fn
     if "out" not in parameters:
         return fn
-    position = parameters.index("out")
+    # ``out`` after ``*operands`` (einsum) is keyword-only: no position to take it from.
+    positional = parameters["out"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    position = list(parameters).index("out") if positional else None
 
     @functools.wraps(fn)
     def published(*args: Any, **kwargs: Any) -> Any:
         out = kwargs.pop("out", None)
-        if len(args) > position:
+        if position is not None and len(args) > position:
             out, args = args[position], args[:position] + (None,) + args[position + 1:]
         result = fn(*args, **kwargs)
         return result if out is None else write_out(result, out, f"{fn.__name__}")

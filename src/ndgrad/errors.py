@@ -29,3 +29,7 @@ class NoDerivativeError(NdgradError, NotImplementedError):
 
 class DeviceError(NdgradError, RuntimeError):
     """The requested device does not exist on this machine."""
+
+
+class FileFormatError(NdgradError, ValueError):
+    """A file that np.load / npx.load cannot read: not .npy/.npz, truncated, or pickled."""

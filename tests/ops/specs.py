@@ -178,7 +178,7 @@ CORE_ROWS: tuple[OpSpec, ...] = (
     # reductions
     unary("sum", np.sum, numpy.sum, variants=AXES),
     unary("mean", np.mean, numpy.mean, ("sum", "divide"), variants=AXES),
-    # no zero factors: prod's gradient with one raises NoDerivativeError (test_subgradients)
+    # nonzero factors (the quotient path); zero factors: prod-zeros in rows_reductions.py
     unary("prod", np.prod, numpy.prod, sample=positive, variants=AXES),
     unary("max", np.max, numpy.max, sample=distinct, variants=AXES),
     unary("min", np.min, numpy.min, sample=distinct, variants=AXES),

@@ -22,6 +22,13 @@ def normal(rng: numpy.random.Generator, shapes: Shapes) -> list[numpy.ndarray]:
     return [rng.standard_normal(shape) for shape in shapes]
 
 
+def uniform(low, high):
+    """Values in [low, high]: inside a domain such as |x| < 0.9 for arcsin."""
+    def sample(rng, shapes):
+        return [rng.uniform(low, high, shape) for shape in shapes]
+    return sample
+
+
 def positive(rng, shapes):
     """In [0.5, 2]: the domain of log and sqrt, away from their singularity at 0."""
     return [rng.uniform(0.5, 2.0, shape) for shape in shapes]

@@ -5,7 +5,7 @@ import numpy
 import pytest
 from hypothesis import Phase, find, settings
 
-from ndgrad import autograd, np, npx
+from ndgrad import autograd, np, npx, scipy
 from ndgrad._registry import REGISTRY
 from ndgrad.errors import NotRecordedError
 
@@ -13,7 +13,8 @@ from .specs import NOT_DIFFERENTIABLE, SPECS
 
 # hypothesis draws the simplest example first; that one is enough, and deterministic
 FIRST_DRAW = settings(max_examples=1, phases=[Phase.generate], database=None)
-NAMESPACES = {"np": np, "npx": npx, "np.linalg": np.linalg, "np.random": np.random}
+NAMESPACES = {"np": np, "npx": npx, "np.linalg": np.linalg, "np.random": np.random,
+              "scipy.special": scipy.special}
 
 
 def public_functions():

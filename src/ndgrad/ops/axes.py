@@ -51,10 +51,3 @@ def shape_of(a: Any) -> tuple[int, ...]:
 def ndim_of(a: Any) -> int:
     return len(shape_of(a))
 
-
-def refuse_out(out: Any, name: str) -> None:
-    """NumPy's ``out=`` is refused: writing into an existing array would hide the result from
-    autograd (and break the in-place rules of API.md semantic 9)."""
-    if out is not None:
-        raise TypeError(f"{name}(out=...) is not supported by ndgrad: writing into an existing "
-                        "array would hide the result from autograd; use the returned array")

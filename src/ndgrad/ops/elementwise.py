@@ -1,15 +1,24 @@
 """Elementwise primitives: arithmetic, powers, exponentials, trigonometry, comparisons.
 
 Each entry reads as the math: ``vjp`` maps the output's cotangent ``g`` to the operand's.
-Rules return gradients in the broadcast shape; the engine sums them down (fit_gradient).
+Rules return gradients in the broadcast shape; the engine sums them down (fit_gradient) and
+casts them to the operand's dtype. Where a derivative does not exist at a point (a kink, a
+jump, a NaN operand), the rule's value there is a documented choice.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from .._primitive import ANSWER, NOTHING, primitive
-from .._registry import REGISTRY
+from .._registry import REGISTRY, public
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_RADIANS_PER_DEGREE = math.pi / 180.0
+_PI_SQUARED = math.pi ** 2
 
 
 def _elementwise(name, forward, numpy_fn=None, **kwargs):
@@ -24,13 +33,30 @@ def _tie_share(g, x1, x2):
     return where(x1 > x2, g, where(x1 == x2, 0.5 * g, 0))
 
 
-def _power_slope(x1, x2):
-    """p x^(p-1); x**2, the commonest power, costs one temporary less as 2 x."""
-    if type(x2) is int and x2 == 2:
-        return 2 * x1
-    return x2 * x1 ** (x2 - 1)
+def _power_slope(x1, x2, power):
+    """d x1^x2 / d x1 = x2 x1^(x2-1) for ``power`` or ``float_power``. At x1 = x2 = 0 the
+    formula is 0 * inf; x1^0 is constant there, so the slope is 0 (0 * 0^0)."""
+    if isinstance(x2, (int, float)) and x2 != 0:        # a Python exponent: no mask needed
+        return 2 * x1 if x2 == 2 else x2 * power(x1, x2 - 1)   # x**2, the commonest, as 2 x
+    both_zero = (x2 == 0) & (x1 == 0)
+    return x2 * power(x1, where(both_zero, 1, x2) - 1)
 
 
+def _exponent_slope(g, ans, x1, x2):
+    """d b^y = b^y log b dy; taken as 0 where b <= 0, where the real log is undefined."""
+    return g * ans * log(where(x1 > 0, x1, 1))
+
+
+def _abs_slope(g, ans, x):
+    return g * sign(x)                                              # subgradient 0 at 0
+
+
+def _nonzero_or_one(x):
+    """x with its zeros replaced by 1, to divide by where the quotient's zeros are chosen."""
+    return where(x == 0, 1, x)
+
+
+# -- arithmetic ---------------------------------------------------------------------------------
 add = _elementwise("add", numpy.add, saves=NOTHING,
                    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
 subtract = _elementwise("subtract", numpy.subtract, saves=NOTHING,
@@ -41,34 +67,261 @@ divide = _elementwise("divide", numpy.true_divide, numpy_fn=(numpy.true_divide, 
                       vjp=(lambda g, ans, x1, x2: g / x2,
                            lambda g, ans, x1, x2: -(g / x2) * (x1 / x2)))
 REGISTRY.add(divide, "true_divide")
-power = _elementwise(
-    "power", numpy.power, saves={"inputs", "answer"},
-    vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2),          # d x^p = p x^(p-1) dx
-         # d b^y = b^y log b dy; taken as 0 where b <= 0, where the real log is undefined
-         lambda g, ans, x1, x2: g * ans * log(where(x1 > 0, x1, 1))))
+power = _elementwise("power", numpy.power, saves={"inputs", "answer"},
+                     vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
+                          _exponent_slope))
+float_power = _elementwise(
+    "float_power", numpy.float_power, saves={"inputs", "answer"},
+    vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, float_power), _exponent_slope),
+    doc="ndgrad's differentiable numpy.float_power: computed in float64 (or complex128), as "
+        "NumPy; the gradients are cast back to each operand's dtype. The exponent's gradient "
+        "is taken as 0 where the base is <= 0 (no real logarithm).")
 negative = _elementwise("negative", numpy.negative, saves=NOTHING, vjp=lambda g, ans, x: -g)
 positive = _elementwise("positive", numpy.positive, saves=NOTHING, vjp=lambda g, ans, x: g)
-absolute = _elementwise("absolute", numpy.absolute, numpy_fn=numpy.absolute,
-                        vjp=lambda g, ans, x: g * sign(x))           # subgradient 0 at 0
+reciprocal = _elementwise(
+    "reciprocal", numpy.reciprocal, saves=ANSWER, vjp=lambda g, ans, x: -g * ans * ans,
+    doc="ndgrad's differentiable numpy.reciprocal: 1/x, with gradient -1/x^2 (inf at 0). On "
+        "integers it is NumPy's integer reciprocal, which carries no gradient.")
+absolute = _elementwise("absolute", numpy.absolute, vjp=_abs_slope)
 REGISTRY.add(absolute, "abs")
+fabs = _elementwise("fabs", numpy.fabs, vjp=_abs_slope,
+                    doc="ndgrad's differentiable numpy.fabs: |x| as a float; gradient sign(x), "
+                        "0 at 0 (as abs).")
 square = _elementwise("square", numpy.square, vjp=lambda g, ans, x: g * 2 * x)
 sqrt = _elementwise("sqrt", numpy.sqrt, saves=ANSWER, vjp=lambda g, ans, x: g / (2 * ans))
+cbrt = _elementwise("cbrt", numpy.cbrt, saves=ANSWER,
+                    vjp=lambda g, ans, x: g / (3 * ans * ans),
+                    doc="ndgrad's differentiable numpy.cbrt: gradient 1/(3 cbrt(x)^2), inf at 0.")
+
+# -- exponentials and logarithms ----------------------------------------------------------------
 exp = _elementwise("exp", numpy.exp, saves=ANSWER, vjp=lambda g, ans, x: g * ans)
+exp2 = _elementwise("exp2", numpy.exp2, saves=ANSWER, vjp=lambda g, ans, x: g * ans * _LN2)
+# exp(x), not ans + 1, keeps the slope's relative precision where expm1(x) is near -1
+expm1 = _elementwise("expm1", numpy.expm1, vjp=lambda g, ans, x: g * exp(x))
 log = _elementwise("log", numpy.log, vjp=lambda g, ans, x: g / x)
+log2 = _elementwise("log2", numpy.log2, vjp=lambda g, ans, x: g / (x * _LN2))
+log10 = _elementwise("log10", numpy.log10, vjp=lambda g, ans, x: g / (x * _LN10))
+log1p = _elementwise("log1p", numpy.log1p, vjp=lambda g, ans, x: g / (1 + x))
+# d/dx1 log(e^x1 + e^x2) = e^(x1 - ans): the exponent is <= 0, so it never overflows
+logaddexp = _elementwise(
+    "logaddexp", numpy.logaddexp, saves={"inputs", "answer"},
+    vjp=(lambda g, ans, x1, x2: g * exp(x1 - ans), lambda g, ans, x1, x2: g * exp(x2 - ans)),
+    doc="ndgrad's differentiable numpy.logaddexp: log(exp(x1) + exp(x2)) without overflow; "
+        "each operand's gradient exp(xi - result) is a softmax weight, also stable.")
+logaddexp2 = _elementwise(
+    "logaddexp2", numpy.logaddexp2, saves={"inputs", "answer"},
+    vjp=(lambda g, ans, x1, x2: g * exp2(x1 - ans), lambda g, ans, x1, x2: g * exp2(x2 - ans)),
+    doc="ndgrad's differentiable numpy.logaddexp2: log2(2^x1 + 2^x2) without overflow; "
+        "gradients 2^(xi - result), also stable.")
+
+
+# -- trigonometry -------------------------------------------------------------------------------
+def _one_minus_square(x):
+    """1 - x^2 as (1 - x)(1 + x): exact near |x| = 1, where the arc functions' slopes blow up."""
+    return (1 - x) * (1 + x)
+
+
 sin = _elementwise("sin", numpy.sin, vjp=lambda g, ans, x: g * cos(x))
 cos = _elementwise("cos", numpy.cos, vjp=lambda g, ans, x: -(g * sin(x)))
+tan = _elementwise("tan", numpy.tan, saves=ANSWER, vjp=lambda g, ans, x: g * (1 + ans * ans))
+arcsin = _elementwise("arcsin", numpy.arcsin,
+                      vjp=lambda g, ans, x: g / sqrt(_one_minus_square(x)))
+arccos = _elementwise("arccos", numpy.arccos,
+                      vjp=lambda g, ans, x: -g / sqrt(_one_minus_square(x)))
+arctan = _elementwise("arctan", numpy.arctan, vjp=lambda g, ans, x: g / (1 + x * x))
+
+
+def _arctan2_pullback(g, ans, inputs, params, wanted):
+    """d atan2(x1, x2) = (x2 dx1 - x1 dx2) / (x1^2 + x2^2); both gradients 0 at the origin."""
+    x1, x2 = inputs
+    scaled = g / _nonzero_or_one(x1 * x1 + x2 * x2)
+    return (scaled * x2 if wanted[0] else None, -(scaled * x1) if wanted[1] else None)
+
+
+arctan2 = _elementwise(
+    "arctan2", numpy.arctan2, pullback=_arctan2_pullback,
+    doc="ndgrad's differentiable numpy.arctan2: the angle of the point (x2, x1), gradients "
+        "(x2, -x1) / (x1^2 + x2^2). At the origin, where the angle has no derivative, both "
+        "gradients are 0 (NumPy's value there is 0); across the negative x2 axis the angle "
+        "jumps by 2 pi and each side gets its own slope.")
+
+
+def _hypot_pullback(g, ans, inputs, params, wanted):
+    """d hypot(x1, x2) = (x1 dx1 + x2 dx2) / hypot; both gradients 0 at the origin."""
+    x1, x2 = inputs
+    scaled = g / _nonzero_or_one(ans)
+    return (scaled * x1 if wanted[0] else None, scaled * x2 if wanted[1] else None)
+
+
+hypot = _elementwise(
+    "hypot", numpy.hypot, saves={"inputs", "answer"}, pullback=_hypot_pullback,
+    doc="ndgrad's differentiable numpy.hypot: sqrt(x1^2 + x2^2) without overflow; gradients "
+        "xi / hypot, 0 at the origin (the subgradient of least norm, as linalg.norm of 0).")
+deg2rad = _elementwise("deg2rad", numpy.deg2rad, saves=NOTHING,
+                       vjp=lambda g, ans, x: g * _RADIANS_PER_DEGREE)
+REGISTRY.add(deg2rad, "radians", numpy=numpy.radians)
+rad2deg = _elementwise("rad2deg", numpy.rad2deg, saves=NOTHING,
+                       vjp=lambda g, ans, x: g / _RADIANS_PER_DEGREE)
+REGISTRY.add(rad2deg, "degrees", numpy=numpy.degrees)
+
+
+def _sinc_family(x, n):
+    """s_n(x) = j_n(pi x) / (pi x)^n, j_n the spherical Bessel function of the first kind.
+
+    s_0 is the normalized sinc, and s_n' = -pi^2 x s_(n+1): every derivative of sinc is
+    written with the family itself, and each member is smooth and finite at 0 (s_n(0) =
+    1 / (2n+1)!!), so sinc is differentiable to any order with no special case at 0.
+    Computed in x's float dtype, as numpy.sinc.
+    """
+    if n == 0:
+        return numpy.sinc(x)
+    # flat: NumPy turns 0-d results into scalars, which the in-place steps below cannot take
+    t = numpy.pi * numpy.asarray(x, numpy.result_type(x, 1.0)).reshape(-1)
+    # The power series converges fast for |t| < n + 1 (j_n has no zero there); the upward
+    # recurrence is accurate beyond. Each runs on all elements, the other side's replaced.
+    near = numpy.abs(t) < n + 1
+    series = _sinc_family_series(_where(near, t, 0), n)
+    values = _where(near, series, _sinc_family_recurrence(_where(near, n + 1, t), n))
+    return values.reshape(numpy.shape(x))
+
+
+def _sinc_family_series(t, n):
+    """j_n(t)/t^n = sum_k c_k (-t^2)^k, c_k = 1 / (2^k k! (2n+2k+1)!!), for |t| <= n + 1, to
+    the dtype's precision (the terms' bound at t = n + 1 says how many), by Horner's rule."""
+    coefficients = [1.0 / math.prod(range(2 * n + 1, 0, -2))]
+    bound = coefficients[0]
+    while bound > coefficients[0] * numpy.finfo(t.dtype).eps / 10:
+        k = len(coefficients)
+        coefficients.append(coefficients[-1] / (2 * k * (2 * n + 2 * k + 1)))
+        bound = coefficients[-1] * (n + 1) ** (2 * k)
+    minus_t_squared = -t * t
+    total = numpy.full_like(t, coefficients[-1])
+    for coefficient in reversed(coefficients[:-1]):
+        total *= minus_t_squared
+        total += coefficient
+    return total
+
+
+def _sinc_family_recurrence(t, n):
+    """j_n(t)/t^n from j_0 = sin t / t, j_1 = (j_0 - cos t) / t and
+    j_(m+1) = (2m+1)/t j_m - j_(m-1); in place, as fresh large arrays cost page faults."""
+    previous = numpy.sin(t)
+    previous /= t
+    current = numpy.cos(t)
+    numpy.subtract(previous, current, out=current)
+    current /= t
+    for m in range(1, n):
+        following = (2 * m + 1) / t
+        following *= current
+        following -= previous
+        previous, current = current, following
+    current /= t ** n
+    return current
+
+
+sinc_ = primitive("sinc", _sinc_family,
+                  vjp=lambda g, ans, x, n: g * (-_PI_SQUARED * x) * sinc_(x, n=n + 1))
+
+
+@public(numpy=numpy.sinc)
+def sinc(x):
+    """ndgrad's differentiable numpy.sinc: the normalized sinc sin(pi x) / (pi x), 1 at 0.
+
+    Its derivative is computed without dividing by x: 0 at x = 0 (the limit), accurate near
+    0, and differentiable again (the second derivative at 0 is -pi^2/3)."""
+    return sinc_(x, n=0)
+
+
+# -- hyperbolic functions -----------------------------------------------------------------------
+sinh = _elementwise("sinh", numpy.sinh, vjp=lambda g, ans, x: g * cosh(x))
+cosh = _elementwise("cosh", numpy.cosh, vjp=lambda g, ans, x: g * sinh(x))
 tanh = _elementwise("tanh", numpy.tanh, saves=ANSWER,
                     vjp=lambda g, ans, x: g * (1 - ans * ans))
+arcsinh = _elementwise("arcsinh", numpy.arcsinh, vjp=lambda g, ans, x: g / sqrt(x * x + 1))
+arccosh = _elementwise("arccosh", numpy.arccosh,              # (x-1)(x+1): exact near x = 1
+                       vjp=lambda g, ans, x: g / sqrt((x - 1) * (x + 1)))
+arctanh = _elementwise("arctanh", numpy.arctanh,
+                       vjp=lambda g, ans, x: g / _one_minus_square(x))
+
+# -- extrema, selection, clipping ---------------------------------------------------------------
 maximum = _elementwise("maximum", numpy.maximum,           # ties share the gradient equally
                        vjp=(lambda g, ans, x1, x2: _tie_share(g, x1, x2),
                             lambda g, ans, x1, x2: _tie_share(g, x2, x1)))
 minimum = _elementwise("minimum", numpy.minimum,
                        vjp=(lambda g, ans, x1, x2: _tie_share(g, x2, x1),
                             lambda g, ans, x1, x2: _tie_share(g, x1, x2)))
-where = _elementwise("where", numpy.where,                 # the condition gets no gradient
-                     vjp=(None,
-                          lambda g, ans, condition, x, y: where(condition, g, 0),
-                          lambda g, ans, condition, x, y: where(condition, 0, g)))
+
+
+def _skipping_nan(rules):
+    """fmax's (fmin's) rules from maximum's (minimum's): an operand facing a NaN gets all of
+    g, a NaN operand none (comparisons with NaN are False, so the inner rule gives it 0).
+    Where both are NaN, x1 gets g: NumPy's answer is then x1's NaN."""
+    first, second = rules
+    return (lambda g, ans, x1, x2: where(isnan(x2), g, first(g, ans, x1, x2)),
+            lambda g, ans, x1, x2: where(isnan(x1) & ~isnan(x2), g, second(g, ans, x1, x2)))
+
+
+_FMAX_DOC = ("ndgrad's differentiable numpy.{}: NaNs are ignored, and so is their gradient: "
+             "where one operand is NaN the other gets all of it (where both are, x1 does). "
+             "Ties share the gradient equally, as in {}.")
+fmax = _elementwise("fmax", numpy.fmax, vjp=_skipping_nan(maximum.vjp),
+                    doc=_FMAX_DOC.format("fmax", "maximum"))
+fmin = _elementwise("fmin", numpy.fmin, vjp=_skipping_nan(minimum.vjp),
+                    doc=_FMAX_DOC.format("fmin", "minimum"))
+
+# where: the unsigned integer type of each float size, to select bit patterns
+_UNSIGNED = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
+
+
+def _where(condition, x, y):
+    """numpy.where(condition, x, y); on large float results, a select of bit patterns.
+
+    NumPy's where branches on every element, and a random condition (a gradient mask) makes
+    it ~10x slower than arithmetic; masking the bits with integer ANDs does not branch and is
+    exact (NaN, inf and -0.0 included)."""
+    if type(condition) is numpy.ndarray and condition.dtype == numpy.bool_ \
+            and condition.size >= 8192:
+        dtype = numpy.result_type(x, y)
+        unsigned = _UNSIGNED.get(dtype.itemsize) if dtype.kind == "f" else None
+        if unsigned is not None:
+            return _select_bits(condition, numpy.asarray(x, dtype).view(unsigned),
+                                numpy.asarray(y, dtype).view(unsigned)).view(dtype)
+    return numpy.where(condition, x, y)
+
+
+def _select_bits(condition, x, y):
+    """The bits of x where condition holds, of y elsewhere: (x & mask) | (y & ~mask), in
+    place where possible (fresh large arrays cost page faults); a 0.0 side is skipped."""
+    mask = numpy.empty(numpy.broadcast_shapes(condition.shape, x.shape, y.shape), x.dtype)
+    numpy.negative(condition.view(numpy.uint8), out=mask, dtype=x.dtype)   # 0 or all ones
+    if y.ndim == 0 and y == 0:
+        return numpy.bitwise_and(mask, x, out=mask)
+    if x.ndim == 0 and x == 0:
+        numpy.invert(mask, out=mask)
+        return numpy.bitwise_and(mask, y, out=mask)
+    selected = numpy.bitwise_and(mask, x)
+    numpy.invert(mask, out=mask)
+    numpy.bitwise_and(mask, y, out=mask)
+    return numpy.bitwise_or(selected, mask, out=selected)
+
+
+where_ = primitive("where", _where,                          # the condition gets no gradient
+                   vjp=(None,
+                        lambda g, ans, condition, x, y: where_(condition, g, 0),
+                        lambda g, ans, condition, x, y: where_(condition, 0, g)))
+
+
+@public(numpy=numpy.where)
+def where(condition, x=None, y=None):
+    """ndgrad's differentiable numpy.where: x where the condition holds, y elsewhere; the
+    gradient goes the same way, and the condition gets none. With the condition alone it is
+    ``np.nonzero(condition)``, as NumPy."""
+    if x is None and y is None:
+        from .sorting import nonzero  # here: sorting may come to need this module
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    return where_(condition, x, y)
 
 
 def _inside(a, a_min, a_max):
@@ -101,12 +354,51 @@ def clip(a, a_min=None, a_max=None):
 
 REGISTRY.add(clip, numpy=numpy.clip)
 
+# -- remainders, signs, replacements ------------------------------------------------------------
+_REMAINDER_DOC = (
+    "ndgrad's differentiable numpy.{name}: x1 - {rounding}(x1 / x2) * x2. Gradients 1 for x1 and "
+    "-{rounding}(x1 / x2) for x2. At a jump (x1 / x2 an integer) the derivative does not exist; "
+    "the gradient given there is the slope of the piece NumPy's value lies on.")
+remainder = _elementwise(
+    "remainder", numpy.remainder,
+    # floor_divide, not floor(x1 / x2): NumPy's own quotient, consistent with its remainder
+    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * floor_divide(x1, x2))),
+    doc=_REMAINDER_DOC.format(name="remainder (alias mod)", rounding="floor"))
+REGISTRY.add(remainder, "mod")
+fmod = _elementwise("fmod", numpy.fmod,
+                    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * trunc(x1 / x2))),
+                    doc=_REMAINDER_DOC.format(name="fmod", rounding="trunc"))
+copysign = _elementwise(
+    "copysign", numpy.copysign, saves={"inputs", "answer"},
+    # +1 where x1's sign is kept, -1 where it is flipped, 0 at x1 = 0 (abs's subgradient)
+    vjp=(lambda g, ans, x1, x2: g * (sign(x1) * sign(ans)), None),
+    doc="ndgrad's differentiable numpy.copysign: |x1| with the sign of x2. x1's gradient is "
+        "+1 where the signs agree and -1 where they differ, 0 at x1 = 0 (as abs); x2 gets "
+        "none (the sign is piecewise constant).")
+nan_to_num_ = primitive("nan_to_num", numpy.nan_to_num,
+                        vjp=lambda g, ans, x, nan, posinf, neginf: where(isfinite(x), g, 0))
+
+
+@public(numpy=numpy.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """ndgrad's differentiable numpy.nan_to_num: NaN and infinities replaced by finite values.
+    The gradient passes where x is finite and is 0 where a value was replaced (a constant).
+    ``copy=False`` (replace in place) is refused: it would hide the result from autograd."""
+    if not copy:
+        raise TypeError("nan_to_num(copy=False) is not supported by ndgrad: replacing values "
+                        "in place would hide the result from autograd; use the returned array")
+    return nan_to_num_(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
 # Piecewise-constant functions: their gradient is zero wherever it exists.
 sign = _elementwise("sign", numpy.sign, nondiff=True)
 floor = _elementwise("floor", numpy.floor, nondiff=True)
 ceil = _elementwise("ceil", numpy.ceil, nondiff=True)
+trunc = _elementwise("trunc", numpy.trunc, nondiff=True)
+rint = _elementwise("rint", numpy.rint, nondiff=True)
 round_ = _elementwise("round", numpy.round, nondiff=True)
 REGISTRY.add(round_, "around")
+floor_divide = _elementwise("floor_divide", numpy.floor_divide, nondiff=True)
 
 # Comparisons: boolean results, never a gradient.
 equal = _elementwise("equal", numpy.equal, nondiff=True)

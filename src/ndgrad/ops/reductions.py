@@ -1,15 +1,16 @@
-"""Reductions: sum, max/min (ties share the gradient), arg-reductions, cumulative sums,
-and the composites built on them (mean, var, std)."""
+"""Reductions: sum, prod, max/min (ties share the gradient), arg-reductions, cumulative sums
+and products, the boolean reductions, and the composites built on them (mean, var, std)."""
 
 from __future__ import annotations
 
 import numpy
 
-from .._primitive import INPUTS, SHAPES, primitive
-from .._registry import public
-from ..errors import NoDerivativeError
-from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, refuse_out, shape_of
-from .shape import broadcast_to_, getitem_, reshape_
+from .._primitive import NOTHING, SHAPES, primitive
+from .._registry import REGISTRY, public
+from .._state import STATE
+from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
+from .elementwise import sqrt, where
+from .shape import astype, broadcast_to_, getitem_, reshape_, scatter_add, transpose_
 
 
 def spread_over(g, shape, axes, keepdims):
@@ -19,9 +20,11 @@ def spread_over(g, shape, axes, keepdims):
     return broadcast_to_(g, shape=shape)
 
 
-sum_ = primitive("sum", lambda x, axis, keepdims: numpy.sum(x, axis=axis, keepdims=keepdims),
-                 saves=SHAPES,
-                 vjp=lambda g, ans, x, axis, keepdims: spread_over(g, x.shape, axis, keepdims))
+# dtype= is NumPy's: the dtype the sum is computed in (the gradient is cast back to x's)
+sum_ = primitive("sum", lambda x, axis, keepdims, dtype=None: numpy.sum(
+                     x, axis=axis, keepdims=keepdims, dtype=dtype), saves=SHAPES,
+                 vjp=lambda g, ans, x, axis, keepdims, dtype=None: spread_over(
+                     g, x.shape, axis, keepdims))
 
 
 def _extremum_vjp(g, ans, x, axis, keepdims):
@@ -30,7 +33,7 @@ def _extremum_vjp(g, ans, x, axis, keepdims):
     g = reshape_(g, shape=shape)
     winners = x == reshape_(ans, shape=shape)
     count = winners.sum(axis=axis, keepdims=True).astype(g.dtype)
-    return g * winners / count
+    return winners * (g / count)     # divide the reduced-size array, not the full one
 
 
 amax_ = primitive("max", lambda x, axis, keepdims: numpy.amax(x, axis=axis, keepdims=keepdims),
@@ -39,55 +42,193 @@ amin_ = primitive("min", lambda x, axis, keepdims: numpy.amin(x, axis=axis, keep
                   saves={"inputs", "answer"}, vjp=_extremum_vjp)
 
 
+def _along(axis, index):
+    """A getitem key that applies ``index`` along ``axis``."""
+    return (slice(None),) * axis + (index,)
+
+
 def _reverse(g, axis):
-    return getitem_(g, key=(slice(None),) * axis + (slice(None, None, -1),))
+    return getitem_(g, key=_along(axis, slice(None, None, -1)))
 
 
-cumsum_ = primitive("cumsum", lambda x, axis: numpy.cumsum(x, axis=axis), saves=INPUTS,
+def _shifted(x, axis, toward_end, fill):
+    """``x`` moved one place along ``axis`` (toward its end or its start); the place left
+    empty holds ``fill``. Linear in ``x``, built from getitem and its adjoint."""
+    source, target, empty = ((slice(None, -1), slice(1, None), 0) if toward_end
+                             else (slice(1, None), slice(None, -1), -1))
+    shape = shape_of(x)
+    moved = scatter_add(getitem_(x, key=_along(axis, source)), shape=shape,
+                        key=_along(axis, target), basic=True)
+    if fill == 0 or shape[axis] == 0:
+        return moved
+    vacated = numpy.zeros(shape[axis], dtype=bool)
+    vacated[empty] = True
+    return where(vacated.reshape((-1,) + (1,) * (len(shape) - axis - 1)), fill, moved)
+
+
+cumsum_ = primitive("cumsum", lambda x, axis, dtype=None: numpy.cumsum(x, axis=axis, dtype=dtype),
+                    saves=NOTHING,
                     # the adjoint of a running sum is a running sum from the other end
-                    vjp=lambda g, ans, x, axis: _reverse(cumsum_(_reverse(g, axis), axis=axis),
-                                                         axis))
+                    vjp=lambda g, ans, x, axis, dtype=None: _reverse(
+                        cumsum_(_reverse(g, axis), axis=axis), axis))
+
+
+def _linear_scan(b, a, axis, reverse):
+    """s_i = b_i + a_(i-1) s_(i-1) along ``axis`` (with ``reverse``: s_i = b_i + a_i s_(i+1)),
+    by Hillis-Steele doubling: log2(n) vectorised steps, exact with zero weights (no
+    division). Each step composes position i's affine map with the one ``step`` places
+    before it; a zero weight at the start of the chain keeps the first values fixed."""
+    b, a = numpy.broadcast_arrays(b, a)
+    total = numpy.moveaxis(b, axis, -1).astype(numpy.result_type(b, a))
+    weights = numpy.moveaxis(a, axis, -1)
+    if reverse:
+        total, weights = total[..., ::-1], weights[..., ::-1]
+    # the weight that multiplies each position's predecessor, in the direction of the scan
+    coefficients = numpy.zeros_like(total)
+    coefficients[..., 1:] = weights[..., 1:] if reverse else weights[..., :-1]
+    step = 1
+    while step < total.shape[-1]:
+        total[..., step:] += coefficients[..., step:] * total[..., :-step]
+        coefficients[..., step:] = coefficients[..., step:] * coefficients[..., :-step]
+        step *= 2
+    if reverse:
+        total = total[..., ::-1]
+    return numpy.moveaxis(total, -1, axis)
+
+
+def _linear_scan_pullback(g, ans, inputs, params, wanted):
+    """The adjoint of a linear recurrence along a chain is the same recurrence run the other
+    way with the same edge weights; edge weight a_j scales the value that crosses it."""
+    b, a = inputs
+    axis, reverse = params["axis"], params["reverse"]
+    adjoint = linear_scan(g, a, axis=axis, reverse=not reverse)
+    grad_a = None
+    if wanted[1]:
+        # edge j joins positions j and j+1: forward it carries s_j into j+1, reverse s_(j+1)
+        # into j; the weight at the chain's far end is unused (gradient 0)
+        if reverse:
+            grad_a = adjoint * _shifted(ans, axis, toward_end=False, fill=0)
+        else:
+            grad_a = _shifted(adjoint, axis, toward_end=False, fill=0) * ans
+    return (adjoint if wanted[0] else None), grad_a
+
+
+# The first-order linear recurrence behind cumprod's gradient; closed under differentiation,
+# so cumprod (and prod) have exact gradients of every order also where factors are zero.
+linear_scan = primitive("linear_scan", _linear_scan, saves={"inputs", "answer"},
+                        pullback=_linear_scan_pullback)
+
+
+def _divisible(ans):
+    """Whether a rule may divide products by one of their factors (the cheapest form): no
+    product is zero (a zero factor, or underflow) or infinite, and the rule runs for a
+    first-order backward only, as differentiating a quotient again cancels large terms where
+    a factor is small."""
+    if not STATE.raw_rules:
+        return False
+    ans = numpy.asarray(ans)
+    return bool(numpy.all(numpy.isfinite(ans) & (ans != 0)))
+
+
+def _cumprod_vjp(g, ans, x, axis, dtype=None):
+    """d y_k / d x_i = prod_(j <= k, j != i) x_j for i <= k, so the gradient at i is the
+    product of the factors before i times s_i = sum_(k >= i) g_k prod_(i < j <= k) x_j.
+    Where the products divide exactly, that is the reverse running sum of g y over x_i;
+    else s is the reverse recurrence s_i = g_i + x_(i+1) s_(i+1), with no division."""
+    if _divisible(ans):
+        return _reverse(cumsum_(_reverse(g * ans, axis), axis=axis), axis) / x
+    before = _shifted(ans, axis, toward_end=True, fill=1)
+    return before * linear_scan(g, _shifted(x, axis, toward_end=False, fill=0), axis=axis,
+                                reverse=True)
+
+
+cumprod_ = primitive("cumprod", lambda x, axis, dtype=None: numpy.cumprod(x, axis=axis,
+                                                                          dtype=dtype),
+                     saves={"inputs", "answer"}, vjp=_cumprod_vjp)
+
+
+def _products_of_the_others(x, axes):
+    """For each element, the product of the other elements of its reduced group: products
+    from the start and from the end, each excluding the element itself (no division)."""
+    shape = shape_of(x)
+    axes = tuple(range(len(shape))) if axes is None else axes
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    order = kept + axes
+    lines = transpose_(x, axes=order)
+    line_shape = shape_of(lines)
+    lines = reshape_(lines, shape=line_shape[:len(kept)] + (
+        int(numpy.prod(line_shape[len(kept):], dtype=numpy.int64)),))
+    last = len(kept)
+    before = _shifted(cumprod_(lines, axis=last), last, toward_end=True, fill=1)
+    after = _shifted(_reverse(cumprod_(_reverse(lines, last), axis=last), last), last,
+                     toward_end=False, fill=1)
+    others = reshape_(before * after, shape=line_shape)
+    return transpose_(others, axes=tuple(int(i) for i in numpy.argsort(order)))
+
+
+def _prod_vjp(g, ans, x, axis, keepdims, dtype=None):
+    """d prod(x) / d x_i = the product of the other factors: prod(x) / x_i where that divides
+    exactly (cheapest), else the products from both sides, with no division."""
+    g = spread_over(g, x.shape, axis, keepdims)
+    if _divisible(ans):
+        return g * spread_over(ans, x.shape, axis, keepdims) / x
+    return g * _products_of_the_others(x, axis)
+
+
+prod_ = primitive("prod", lambda x, axis, keepdims, dtype=None: numpy.prod(
+                      x, axis=axis, keepdims=keepdims, dtype=dtype),
+                  saves={"inputs", "answer"}, vjp=_prod_vjp)
 argmax_ = primitive("argmax", lambda x, axis, keepdims: numpy.argmax(x, axis=axis,
                                                                       keepdims=keepdims),
                     nondiff=True)
 argmin_ = primitive("argmin", lambda x, axis, keepdims: numpy.argmin(x, axis=axis,
                                                                       keepdims=keepdims),
                     nondiff=True)
+count_nonzero_ = primitive("count_nonzero", lambda x, axis, keepdims: numpy.count_nonzero(
+    x, axis=axis, keepdims=keepdims), nondiff=True)
+all_ = primitive("all", lambda x, axis, keepdims, where: numpy.all(
+    x, axis=axis, keepdims=keepdims, where=where), nondiff=True)
+any_ = primitive("any", lambda x, axis, keepdims, where: numpy.any(
+    x, axis=axis, keepdims=keepdims, where=where), nondiff=True)
 
 
-def _reduce(prim, a, axis, keepdims):
-    return prim(a, axis=normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims))
+def _reduce(prim, a, axis, keepdims, **params):
+    return prim(a, axis=normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims), **params)
 
 
 @public(numpy=numpy.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.sum."""
-    refuse_out(out, "sum")
-    if dtype is not None:
-        from .shape import astype
-        a = astype(a, dtype)
-    return _reduce(sum_, a, axis, keepdims)
+    return _reduce(sum_, a, axis, keepdims, dtype=dtype)
+
+
+@public(numpy=numpy.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """ndgrad's differentiable numpy.prod; its gradient is exact also where factors are zero
+    (the product of the other factors, never a 0/0)."""
+    return _reduce(prod_, a, axis, keepdims, dtype=dtype)
 
 
 @public(numpy=(numpy.max, numpy.amax))
 def max(a, axis=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.max. Differs from MXNet: tied maxima share the gradient
     equally, so it sums to one."""
-    refuse_out(out, "max")
     return _reduce(amax_, a, axis, keepdims)
 
 
 @public(numpy=(numpy.min, numpy.amin))
 def min(a, axis=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.min; tied minima share the gradient equally."""
-    refuse_out(out, "min")
     return _reduce(amin_, a, axis, keepdims)
+
+
+REGISTRY.add(max, "amax")
+REGISTRY.add(min, "amin")
 
 
 @public(numpy=numpy.argmax)
 def argmax(a, axis=None, out=None, keepdims=False):
     """ndgrad's numpy.argmax (integer result, no gradient)."""
-    refuse_out(out, "argmax")
     axis = None if axis is None else normalize_axis(axis, ndim_of(a))
     return argmax_(a, axis=axis, keepdims=keepdims)
 
@@ -95,22 +236,55 @@ def argmax(a, axis=None, out=None, keepdims=False):
 @public(numpy=numpy.argmin)
 def argmin(a, axis=None, out=None, keepdims=False):
     """ndgrad's numpy.argmin (integer result, no gradient)."""
-    refuse_out(out, "argmin")
     axis = None if axis is None else normalize_axis(axis, ndim_of(a))
     return argmin_(a, axis=axis, keepdims=keepdims)
+
+
+@public(numpy=numpy.count_nonzero)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """ndgrad's numpy.count_nonzero (integer result, no gradient). Differs from NumPy: the
+    count over all axes is a 0-d ndarray, not a Python int."""
+    return _reduce(count_nonzero_, a, axis, keepdims)
+
+
+def _raw(value):
+    """An ndarray's data; anything else as it is."""
+    return getattr(value, "_data", value)
+
+
+@public(numpy=numpy.all)
+def all(a, axis=None, out=None, keepdims=False, *, where=True):
+    """ndgrad's numpy.all (boolean result, no gradient)."""
+    return all_(a, axis=normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims),
+                where=_raw(where))
+
+
+@public(numpy=numpy.any)
+def any(a, axis=None, out=None, keepdims=False, *, where=True):
+    """ndgrad's numpy.any (boolean result, no gradient)."""
+    return any_(a, axis=normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims),
+                where=_raw(where))
+
+
+def _cumulative(prim, a, axis, dtype):
+    """A running reduction; ``axis=None`` runs over the flattened array, as NumPy."""
+    if axis is None:
+        a = reshape_(a, shape=(-1,))
+        axis = 0
+    return prim(a, axis=normalize_axis(axis, ndim_of(a)), dtype=dtype)
 
 
 @public(numpy=numpy.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     """ndgrad's differentiable numpy.cumsum (axis=None runs over the flattened array)."""
-    refuse_out(out, "cumsum")
-    if dtype is not None:
-        from .shape import astype
-        a = astype(a, dtype)
-    if axis is None:
-        a = reshape_(a, shape=(-1,))
-        axis = 0
-    return cumsum_(a, axis=normalize_axis(axis, ndim_of(a)))
+    return _cumulative(cumsum_, a, axis, dtype)
+
+
+@public(numpy=numpy.cumprod)
+def cumprod(a, axis=None, dtype=None, out=None):
+    """ndgrad's differentiable numpy.cumprod (axis=None runs over the flattened array); its
+    gradient is exact also where factors are zero."""
+    return _cumulative(cumprod_, a, axis, dtype)
 
 
 def _count(a, axis):
@@ -122,49 +296,26 @@ def _count(a, axis):
 @public(numpy=numpy.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.mean."""
-    total = sum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
-    if total.dtype.kind not in "fc":
-        from .shape import astype
+    total = sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    if dtype is None and total.dtype.kind not in "fc":
         total = astype(total, numpy.float64)
-    return total / _count(a, axis)
+    result = total / _count(a, axis)
+    # an integer dtype= gives NumPy's truncated mean
+    return result if result.dtype == total.dtype else astype(result, total.dtype)
 
 
 @public(numpy=numpy.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """ndgrad's differentiable numpy.var."""
     deviation = a - mean(a, axis=axis, dtype=dtype, keepdims=True)
-    return (sum(deviation * deviation, axis=axis, out=out, keepdims=keepdims)
-            / (_count(a, axis) - ddof))
+    # as NumPy: with no degrees of freedom left it divides by 0 (nan or inf), never by n - ddof < 0
+    freedom = _count(a, axis) - ddof
+    if freedom < 0:
+        freedom = 0
+    return sum(deviation * deviation, axis=axis, dtype=dtype, keepdims=keepdims) / freedom
 
 
 @public(numpy=numpy.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """ndgrad's differentiable numpy.std (its gradient is infinite where the spread is 0)."""
-    from .elementwise import sqrt
-    return sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims))
-
-
-def _prod_vjp(g, ans, x, axis, keepdims):
-    """d prod(x) / d x_i = prod(x) / x_i: exact where no factor is zero. With a zero factor
-    that quotient is 0/0, so ndgrad refuses rather than return a wrong gradient."""
-    if numpy.any(numpy.asarray(x) == 0):
-        raise NoDerivativeError(
-            "the gradient of prod with a zero factor is not implemented yet (the quotient "
-            "rule would give 0/0); compute the product as a composite of the nonzero factors")
-    return spread_over(g, x.shape, axis, keepdims) * spread_over(ans, x.shape, axis,
-                                                                 keepdims) / x
-
-
-prod_ = primitive("prod", lambda x, axis, keepdims: numpy.prod(x, axis=axis, keepdims=keepdims),
-                  saves={"inputs", "answer"}, vjp=_prod_vjp)
-
-
-@public(numpy=numpy.prod)
-def prod(a, axis=None, dtype=None, out=None, keepdims=False):
-    """ndgrad's differentiable numpy.prod. Its gradient with a zero factor raises
-    NoDerivativeError (never a wrong 0/0)."""
-    refuse_out(out, "prod")
-    if dtype is not None:
-        from .shape import astype
-        a = astype(a, dtype)
-    return _reduce(prod_, a, axis, keepdims)
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))

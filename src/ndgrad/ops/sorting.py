@@ -1,6 +1,8 @@
-"""Sorting. The gradient of sort sends each output's cotangent back to the element that
-landed there; elements that tie share their block's cotangents equally (API.md semantic 10),
-which keeps the gradient symmetric in the tied inputs."""
+"""Sorting, partitioning and searching. The gradient of sort sends each output's cotangent
+back to the element that landed there; elements that tie share their block's cotangents
+equally (API.md semantic 10), which keeps the gradient symmetric in the tied inputs.
+partition's gradient is sort's; argsort, argpartition, searchsorted and nonzero give integers
+and no gradient."""
 
 from __future__ import annotations
 
@@ -57,19 +59,24 @@ sort_ = primitive("sort", lambda x, axis: numpy.sort(x, axis=axis, kind="stable"
                   vjp=_sort_vjp)
 
 
+def _along(a, axis, order=None):
+    """``(a, axis)`` with the axis checked, and axis=None meaning the flattened array."""
+    if order is not None:
+        raise NotImplementedError("order=... applies to structured arrays, which ndgrad does "
+                                  "not have")
+    if axis is None:
+        from .shape import reshape_
+        return reshape_(a, shape=(-1,)), 0
+    return a, normalize_axis(axis, ndim_of(a))
+
+
 @public(numpy=numpy.sort)
 def sort(a, axis=-1, kind=None, order=None):
     """ndgrad's differentiable numpy.sort. Differs from NumPy only in the gradient's choice
     at ties: tied elements share their cotangents equally. ``axis=None`` sorts the
     flattened array."""
-    if order is not None:
-        raise NotImplementedError("sort(order=...) applies to structured arrays, which ndgrad "
-                                  "does not have")
-    if axis is None:
-        from .shape import reshape_
-        a = reshape_(a, shape=(-1,))
-        axis = 0
-    return sort_(a, axis=normalize_axis(axis, ndim_of(a)))
+    a, axis = _along(a, axis, order)
+    return sort_(a, axis=axis)
 
 
 argsort_ = primitive("argsort", lambda x, axis: numpy.argsort(x, axis=axis, kind="stable"),
@@ -79,8 +86,57 @@ argsort_ = primitive("argsort", lambda x, axis: numpy.argsort(x, axis=axis, kind
 @public(numpy=numpy.argsort)
 def argsort(a, axis=-1, kind=None, order=None):
     """ndgrad's numpy.argsort (integer result, no gradient; a stable sort)."""
-    if axis is None:
-        from .shape import reshape_
-        a = reshape_(a, shape=(-1,))
-        axis = 0
-    return argsort_(a, axis=normalize_axis(axis, ndim_of(a)))
+    a, axis = _along(a, axis, order)
+    return argsort_(a, axis=axis)
+
+
+def _partition_vjp(g, ans, x, kth, axis):
+    """Sort's gradient, after moving g from the partitioned order to the sorted one."""
+    order = numpy.argsort(numpy.asarray(ans), axis=axis, kind="stable")
+    inverse = numpy.argsort(order, axis=axis, kind="stable")
+    return _sort_vjp(permute(g, indices=order, inverse=inverse, axis=axis), None, x, axis)
+
+
+partition_ = primitive("partition", lambda x, kth, axis: numpy.partition(x, kth, axis=axis),
+                       saves={"inputs", "answer"}, vjp=_partition_vjp)
+argpartition_ = primitive("argpartition",
+                          lambda x, kth, axis: numpy.argpartition(x, kth, axis=axis),
+                          nondiff=True)
+
+
+def _kth(kth):
+    return int(kth) if numpy.ndim(kth) == 0 else tuple(int(k) for k in kth)
+
+
+@public(numpy=numpy.partition)
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """ndgrad's differentiable numpy.partition. The gradient is sort's: each output's
+    cotangent goes to the element that landed there, and tied elements share equally."""
+    a, axis = _along(a, axis, order)
+    return partition_(a, kth=_kth(kth), axis=axis)
+
+
+@public(numpy=numpy.argpartition)
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """ndgrad's numpy.argpartition (integer result, no gradient)."""
+    a, axis = _along(a, axis, order)
+    return argpartition_(a, kth=_kth(kth), axis=axis)
+
+
+searchsorted_ = primitive("searchsorted", numpy.searchsorted, nondiff=True)
+
+
+@public(numpy=numpy.searchsorted)
+def searchsorted(a, v, side="left", sorter=None):
+    """ndgrad's numpy.searchsorted (integer result, no gradient)."""
+    return searchsorted_(a, v, side=side, sorter=getattr(sorter, "_data", sorter))
+
+
+# one index array per dimension of the operand (n_outputs=None: as many as the call gives)
+nonzero_ = primitive("nonzero", numpy.nonzero, nondiff=True, n_outputs=None)
+
+
+@public(numpy=numpy.nonzero)
+def nonzero(a):
+    """ndgrad's numpy.nonzero: a tuple of integer arrays, one per dimension (no gradient)."""
+    return nonzero_(a)
