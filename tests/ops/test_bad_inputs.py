@@ -30,17 +30,19 @@ def same_outcome(spec, variant, operands):
     numpy.testing.assert_allclose(result.asnumpy(), expected, rtol=1e-12)
 
 
+# (internal primitives are left out: their callers pass a checked, non-negative axis)
 AXIS_CASES = [(spec, variant) for spec, variant in CASES
-              if isinstance(variant.get("axis"), int) and spec.shapes is None]
+              if isinstance(variant.get("axis"), int) and spec.shapes is None
+              and not spec.function.startswith("primitive.")]
 
 
 @pytest.mark.parametrize("spec, variant", AXIS_CASES,
                          ids=[CASE_IDS[CASES.index(case)] for case in AXIS_CASES])
 def test_an_axis_out_of_range_raises_numpys_error(spec, variant):
     operands = first_operands(spec, variant)
+    # (NumPy's functions raise AxisError; some rows' references are written out by hand and
+    # do not check the axis, so the reference is not asked)
     bad = dict(variant, axis=numpy.ndim(operands[0]) + 3)
-    with pytest.raises(numpy.exceptions.AxisError):
-        spec.reference(*operands, **bad)
     with pytest.raises(numpy.exceptions.AxisError, match="out of bounds"):
         spec.fn(*[np.array(a) for a in operands], **bad)
 

@@ -227,6 +227,8 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     axes = normalize_axes(axis, a.ndim)
     if 0 in [a.shape[i] for i in (range(a.ndim) if axes is None else axes)]:
         return mean(a, axis=axis, keepdims=keepdims)
+    if a.dtype == bool:      # NumPy's median is a mean of the middle elements: float64 here
+        a = a.astype(numpy.float64)
     return _quantile(a, 0.5, axis, "linear", keepdims, weak=True)
 
 
