@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy
 
-from ._state import flags
+from ._state import STATE, flags
 from .errors import GraphReleasedError, InPlaceModifiedError
 
 
@@ -36,14 +36,14 @@ class Node:
     """
 
     __slots__ = ("primitive", "parents", "parent_indices", "params", "inputs", "versions",
-                 "ans", "ans_versions", "shapes", "dtypes", "sink", "released")
+                 "ans", "ans_versions", "ans_tangents", "shapes", "dtypes", "sink", "released")
 
     def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
         self.primitive = primitive
         self.parents = parents
         self.params = params
         self.parent_indices = self.inputs = self.versions = self.ans = None
-        self.ans_versions = self.sink = None
+        self.ans_versions = self.ans_tangents = self.sink = None
         self.released = False
         if len(results) == 1:
             data = results[0]._data
@@ -65,7 +65,7 @@ class Node:
 
     def release(self) -> None:
         """Drop what the rules needed: the graph below this node can no longer be walked."""
-        self.inputs = self.ans = self.versions = self.ans_versions = None
+        self.inputs = self.ans = self.versions = self.ans_versions = self.ans_tangents = None
         self.parents = ()
         self.released = True
 
@@ -140,9 +140,12 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
     keyed by ``(node, output index)``), the gradients reaching those nodes are stored in it
     instead of being delivered to sinks: that is ``autograd.grad``.
     """
-    from ._ndarray import _wrap, ndarray
+    from ._ndarray import ndarray
     from ._primitive import fit_gradient
 
+    # The rules run on ndarrays when the backward pass is recorded, and in forward mode, whose
+    # tangents ride on the saved arrays (forward-over-reverse); otherwise on raw NumPy.
+    on_arrays = create_graph or STATE.forward_level > 0
     pending: dict[Node, Any] = {}
     for head, grad in zip(heads, head_grads):
         if head._node.released:
@@ -154,7 +157,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
     dependents = _count_dependents([head._node for head in heads])
     ready = [node for node in pending if dependents[node] == 0]
 
-    with flags(recording=create_graph, raw_rules=not create_graph):
+    with flags(recording=create_graph, raw_rules=not on_arrays):
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
@@ -166,7 +169,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                             capture[node, index] = (grad[index] if isinstance(grad, list)
                                                     else grad)
                 elif node.sink is not None:
-                    _deliver(node.sink, grad, create_graph)
+                    _deliver(node.sink, grad, on_arrays)
             if node.primitive is None:
                 continue
             if node.released:
@@ -178,12 +181,11 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 if node.versions is not None or node.ans_versions is not None:
                     node.check_versions()
                 if isinstance(grad, list):
-                    grad = _full_cotangent(node, grad, create_graph)
+                    grad = _full_cotangent(node, grad, on_arrays)
                 inputs, ans = node.inputs, node.ans
-                if create_graph:
+                if on_arrays:
                     if ans is not None:
-                        ans = (_wrap(ans, ndarray, node) if node.primitive.n_outputs == 1
-                               else tuple(_wrap(a, ndarray, node, i) for i, a in enumerate(ans)))
+                        ans = _answer_arrays(node)
                 elif inputs is not None:
                     inputs = [value._data if isinstance(value, ndarray) else value
                               for value in inputs]
@@ -216,6 +218,21 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             del operand_grads
             if not retain_graph:
                 node.release()
+
+
+def _answer_arrays(node: Node) -> Any:
+    """The node's saved answer as ndarrays of its history (with its tangents, in forward
+    mode), for rules that run on arrays."""
+    from ._ndarray import _wrap, ndarray
+    single = node.primitive.n_outputs == 1
+    answers = (node.ans,) if single else node.ans
+    arrays = []
+    for index, answer in enumerate(answers):
+        array = _wrap(answer, ndarray, node, index)
+        if node.ans_tangents is not None and node.ans_tangents[index]:
+            array._tangents = node.ans_tangents[index]
+        arrays.append(array)
+    return arrays[0] if single else tuple(arrays)
 
 
 def _deliver(sink: GradSink, grad: Any, create_graph: bool) -> None:

@@ -92,7 +92,9 @@ class ndarray(metaclass=_ArrayType):
     ``asnumpy``, ``ctx``).
     """
 
-    __slots__ = ("_data", "_node", "_index", "_sink", "_version", "__weakref__")
+    # _tangents (forward mode: {level: tangent array}) is set only on arrays that carry one,
+    # and read with getattr(..., None): the common case pays nothing for it.
+    __slots__ = ("_data", "_node", "_index", "_sink", "_version", "_tangents", "__weakref__")
     __hash__ = None  # type: ignore[assignment]  # mutable and compared elementwise, as NumPy
     # Make NumPy defer to ndgrad in mixed operations such as numpy_array + x.
     __array_priority__ = 100

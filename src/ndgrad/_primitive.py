@@ -35,6 +35,21 @@ SHAPES = frozenset({"shapes"})            # only the inputs' shapes and dtypes
 NOTHING: frozenset[str] = frozenset()
 
 
+class _JvpDeclaration:
+    """A JVP that follows from what the forward is (see Primitive's ``jvp``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ELEMENTWISE = _JvpDeclaration("ELEMENTWISE")
+LINEAR = _JvpDeclaration("LINEAR")
+MULTILINEAR = _JvpDeclaration("MULTILINEAR")
+
+
 class Aval:
     """The shape and dtype of an input whose value a rule does not need (JAX's abstract value)."""
 
@@ -70,7 +85,17 @@ class Primitive:
         the tuple declares that operand non-differentiable (its gradient is zero).
     pullback : alternative to ``vjp`` for ops whose gradients are computed together; called
         as ``pullback(g, ans, inputs, params, wanted)`` and returning one gradient per operand.
-    jvp : the forward-mode rule; kept beside the VJP for forward mode (not used yet).
+    jvp : the forward-mode rules, one per operand as ``vjp``: ``rule(t, ans, *inputs,
+        **params)`` maps the operand's tangent ``t`` to its part of the output's tangent (a
+        tuple of parts for a multi-output op); the parts are summed and broadcast to the
+        output's shape. Or one of three declarations that need no rule:
+        ``ELEMENTWISE`` (the Jacobian is diagonal, so the ``vjp`` rules, applied to ``t``,
+        are the JVP rules), ``LINEAR`` (the forward is linear in its float operands jointly:
+        it is applied to the tangents) and ``MULTILINEAR`` (linear in each float operand
+        separately: it is applied with one operand replaced by its tangent, per operand).
+    pushforward : alternative to ``jvp`` for ops whose tangent is computed jointly:
+        ``pushforward(tangents, ans, inputs, params)``, with None for an operand with no
+        tangent, returning the output's tangent (a tuple for a multi-output op).
     saves : which values the node keeps for the rules: INPUTS, ANSWER, SHAPES, NOTHING or a union.
     nondiff : the output never carries a gradient (comparisons, argmax): nothing is recorded.
     view : the forward may return a view of its first operand, so the two share a version
@@ -79,20 +104,24 @@ class Primitive:
         when the count depends on the call (``split``): a tuple then, always.
     """
 
-    __slots__ = ("name", "forward", "vjp", "jvp", "custom_pullback", "save_inputs",
+    __slots__ = ("name", "forward", "vjp", "jvp", "custom_pushforward", "custom_pullback",
+                 "save_inputs",
                  "save_answer", "save_shapes", "nondiff", "view", "n_outputs", "doc")
 
     def __init__(self, name: str, forward: Callable[..., Any], *,
                  vjp: Rule | Sequence[Rule | None] | None = None,
                  pullback: Callable[..., Sequence[Any]] | None = None,
-                 jvp: Any = None, saves: Iterable[str] = INPUTS, nondiff: bool = False,
+                 jvp: Any = None, pushforward: Callable[..., Any] | None = None,
+                 saves: Iterable[str] = INPUTS, nondiff: bool = False,
                  view: bool = False, n_outputs: int | None = 1, doc: str | None = None) -> None:
         if not nondiff and vjp is None and pullback is None:
             raise TypeError(f"primitive {name!r} needs vjp= or pullback= rules, or nondiff=True")
         self.name = name
         self.forward = forward
         self.vjp = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
-        self.jvp = jvp
+        self.jvp = (jvp,) if callable(jvp) else (tuple(jvp) if isinstance(jvp, (tuple, list))
+                                                 else jvp)
+        self.custom_pushforward = pushforward
         self.custom_pullback = pullback
         saves = frozenset(saves)
         unknown = saves - {"inputs", "answer", "shapes"}
@@ -108,6 +137,10 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<ndgrad primitive {self.name}>"
+
+    @property
+    def has_jvp(self) -> bool:
+        return self.jvp is not None or self.custom_pushforward is not None
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         # Fast paths for the common shapes of a call (one array, or an array and an array or
@@ -142,6 +175,8 @@ class Primitive:
             result = _wrap(out, cls)
             if self.view and out.base is not None and isinstance(args[0], ndarray):
                 result._version = args[0]._version
+            if STATE.forward_level:
+                push_tangents(self, args, params, (result,))
             if STATE.recording and not self.nondiff and result._data.dtype.kind in "fc":
                 self._record(args, params, (result,))
             return result
@@ -150,6 +185,8 @@ class Primitive:
             for part, result in zip(out, results):
                 if part.base is not None:
                     result._version = args[0]._version
+        if STATE.forward_level:
+            push_tangents(self, args, params, results)
         if STATE.recording and not self.nondiff:
             self._record(args, params, results)
         return results
@@ -192,6 +229,8 @@ class Primitive:
         if self.save_answer:
             node.ans = results[0]._data if self.n_outputs == 1 else tuple(r._data for r in results)
             node.ans_versions = tuple([(r._version, r._version[0]) for r in results])
+            if STATE.forward_level:     # the rules of a forward-over-reverse pass need them
+                node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
         for index, result in enumerate(results):
             result._node = node
             result._index = index
@@ -216,6 +255,54 @@ class Primitive:
         return grads
 
 
+    def pushforward(self, tangents: Sequence[Any], ans: Any, inputs: Sequence[Any],
+                    params: dict) -> Any:
+        """The output's tangent (a tuple for a multi-output op; None for zero) from the
+        operands' ``tangents`` (None where an operand has none)."""
+        if self.custom_pushforward is not None:
+            return self.custom_pushforward(tangents, ans, inputs, params)
+        rules = self.jvp
+        if rules is LINEAR:
+            return self(*[_tangent_or_zero(t, x) for t, x in zip(tangents, inputs)], **params)
+        if rules is MULTILINEAR:
+            parts = [self(*inputs[:i], t, *inputs[i + 1:], **params)
+                     for i, t in enumerate(tangents) if t is not None]
+        else:
+            if rules is ELEMENTWISE:
+                rules = self.vjp
+            if len(rules) == 1 and len(inputs) > 1:
+                rules = rules * len(inputs)
+            parts = [rule(t, ans, *inputs, **params)
+                     for rule, t in zip(rules, tangents) if t is not None and rule is not None]
+        return _sum_parts(parts, self.n_outputs)
+
+
+def _tangent_or_zero(tangent: Any, operand: Any) -> Any:
+    """A linear op's operand in its forward-mode call: the tangent, zero for a float operand
+    with none, the operand itself otherwise (an index, a mask)."""
+    if tangent is not None:
+        return tangent
+    if isinstance(operand, ndarray):
+        return (_wrap(numpy.zeros_like(operand._data), ndarray)
+                if operand._data.dtype.kind in "fc" else operand)
+    if isinstance(operand, float):
+        return 0.0
+    return operand
+
+
+def _sum_parts(parts: list, n_outputs: int | None) -> Any:
+    if not parts:
+        return None
+    total = parts[0]
+    for part in parts[1:]:
+        if n_outputs == 1:
+            total = total + part
+        else:
+            total = tuple(a if b is None else b if a is None else a + b
+                          for a, b in zip(total, part))
+    return total
+
+
 def primitive(name: str, forward: Callable[..., Any], **kwargs: Any) -> Primitive:
     """Declare a primitive and add it to the registry's list of primitives (for the audit)."""
     prim = Primitive(name, forward, **kwargs)
@@ -237,6 +324,7 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
     return g
 
 
+from ._forward import push_tangents  # noqa: E402
 from ._ndarray import _wrap, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402
 

@@ -18,6 +18,8 @@ class _ThreadState(threading.local):
         # True while the backward engine runs first-order rules on raw NumPy arrays: a
         # primitive called with no ndarray argument then returns a NumPy array, not an ndarray.
         self.raw_rules = False
+        # The innermost active forward-mode level (func.jvp nests: 1, 2, ...); 0 when none.
+        self.forward_level = 0
 
 
 STATE = _ThreadState()
@@ -25,16 +27,18 @@ STATE = _ThreadState()
 
 @contextmanager
 def flags(*, recording: bool | None = None, training: bool | None = None,
-          raw_rules: bool | None = None) -> Iterator[None]:
+          raw_rules: bool | None = None, forward_level: int | None = None) -> Iterator[None]:
     """Set some flags for the duration of a ``with`` block and restore them afterwards."""
-    saved = (STATE.recording, STATE.training, STATE.raw_rules)
+    saved = (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level)
     if recording is not None:
         STATE.recording = recording
     if training is not None:
         STATE.training = training
     if raw_rules is not None:
         STATE.raw_rules = raw_rules
+    if forward_level is not None:
+        STATE.forward_level = forward_level
     try:
         yield
     finally:
-        STATE.recording, STATE.training, STATE.raw_rules = saved
+        STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level = saved

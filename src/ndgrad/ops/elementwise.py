@@ -12,7 +12,7 @@ import math
 
 import numpy
 
-from .._primitive import ANSWER, NOTHING, primitive
+from .._primitive import ANSWER, ELEMENTWISE, NOTHING, primitive
 from .._registry import REGISTRY, public
 
 _LN2 = math.log(2.0)
@@ -22,7 +22,10 @@ _PI_SQUARED = math.pi ** 2
 
 
 def _elementwise(name, forward, numpy_fn=None, **kwargs):
-    """Declare an elementwise primitive and publish it in np under NumPy's name."""
+    """Declare an elementwise primitive and publish it in np under NumPy's name. Its Jacobian
+    is diagonal, so its VJP rules serve as its JVP rules unless it declares others."""
+    if "vjp" in kwargs and "jvp" not in kwargs and "pushforward" not in kwargs:
+        kwargs["jvp"] = ELEMENTWISE
     prim = primitive(name, forward, **kwargs)
     REGISTRY.add(prim, name, numpy=numpy_fn if numpy_fn is not None else forward)
     return prim

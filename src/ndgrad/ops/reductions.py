@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy
 
-from .._primitive import NOTHING, SHAPES, primitive
+from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import REGISTRY, public
 from .._state import STATE
 from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
@@ -24,7 +24,7 @@ def spread_over(g, shape, axes, keepdims):
 sum_ = primitive("sum", lambda x, axis, keepdims, dtype=None: numpy.sum(
                      x, axis=axis, keepdims=keepdims, dtype=dtype), saves=SHAPES,
                  vjp=lambda g, ans, x, axis, keepdims, dtype=None: spread_over(
-                     g, x.shape, axis, keepdims))
+                     g, x.shape, axis, keepdims), jvp=LINEAR)
 
 
 def _extremum_vjp(g, ans, x, axis, keepdims):

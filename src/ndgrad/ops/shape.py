@@ -11,7 +11,7 @@ import numpy
 from numpy.exceptions import AxisError
 
 from .._ndarray import _wrap, ndarray
-from .._primitive import NOTHING, SHAPES, primitive
+from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import REGISTRY, public
 from .._state import STATE
 from ..errors import InPlaceModifiedError
@@ -41,13 +41,16 @@ reshape_ = primitive("reshape", numpy.reshape, saves=SHAPES, view=True,
 transpose_ = primitive("transpose", numpy.transpose, saves=NOTHING, view=True,
                        vjp=lambda g, ans, x, axes: transpose_(
                            g, axes=tuple(numpy.argsort(axes))))
-broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES,
+broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES, jvp=LINEAR,
                           vjp=lambda g, ans, x, shape: sum_to_shape(g, shape=x.shape))
-sum_to_shape = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES,
+sum_to_shape = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES, jvp=LINEAR,
                          vjp=lambda g, ans, x, shape: broadcast_to_(g, shape=x.shape))
-astype_ = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES,
+astype_ = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES, jvp=LINEAR,
                     vjp=lambda g, ans, x, dtype: astype_(g, dtype=x.dtype))
 copy_ = primitive("copy", numpy.copy, saves=NOTHING, vjp=lambda g, ans, x: g)
+# the same data as a new point of the graph: where func.grad's inner variables begin
+identity = primitive("identity", lambda x: x, saves=NOTHING, view=True,
+                     vjp=lambda g, ans, x: g, jvp=LINEAR)
 
 
 def astype(x, dtype, copy=True):

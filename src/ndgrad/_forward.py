@@ -1,0 +1,106 @@
+"""Forward mode: tangents carried beside values, pushed through each primitive by its JVP rule.
+
+An array that is differentiated in forward mode carries ``_tangents``, a dict from a nesting
+level to its tangent (an ndarray of its shape). ``func.jvp`` opens a level: level 1 for the
+outermost call, 2 for a ``jvp`` inside it, and so on (JAX's nested dual numbers, which keep
+the tangents of nested calls apart). A tangent of level L may itself carry tangents of lower
+levels; a value carries every level.
+
+When a primitive's operands carry tangents, ``push_tangents`` computes the result's tangent at
+each level, lowest first, by the primitive's JVP rule, called with the operands and the answer
+seen at the lower levels only (the ε_L² terms vanish). The rules are written with ndgrad's
+primitives, so their own computation carries the lower levels' tangents and, while
+recording, is recorded: reverse mode differentiates forward mode and the other way round.
+The engine knows nothing of this module; a primitive knows only that it has a rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy
+
+from ._state import STATE
+from .errors import NoDerivativeError
+
+
+def tangents_of(value: Any) -> dict | None:
+    return getattr(value, "_tangents", None) if isinstance(value, ndarray) else None
+
+
+def seen_below(value: Any, level: int) -> Any:
+    """``value`` as the rules of ``level`` see it: with its tangents of lower levels only
+    (the same data, history and version counter)."""
+    tangents = tangents_of(value)
+    if not tangents or max(tangents) < level:
+        return value
+    view = _wrap(value._data, type(value), value._node, value._index)
+    view._version = value._version
+    lower = {lv: t for lv, t in tangents.items() if lv < level}
+    if lower:
+        view._tangents = lower
+    return view
+
+
+def with_tangent(value: Any, level: int, tangent: Any) -> Any:
+    """A new array with ``value``'s data, history and lower tangents, and ``tangent`` at
+    ``level`` (nothing is attached for a None tangent)."""
+    dual = _wrap(value._data, type(value), value._node, value._index)
+    dual._version = value._version
+    tangents = dict(tangents_of(value) or {})
+    tangents.pop(level, None)
+    if tangent is not None:
+        tangents[level] = tangent
+    if tangents:
+        dual._tangents = tangents
+    return dual
+
+
+def push_tangents(primitive: Any, args: Sequence[Any], params: dict, results: tuple) -> None:
+    """Give ``results`` the tangents of ``primitive(*args, **params)`` at every level its
+    operands carry."""
+    levels: set[int] = set()
+    for arg in args:
+        tangents = tangents_of(arg)
+        if tangents:
+            levels.update(tangents)
+    # (tangents of a level that has ended, on an array kept from inside it, are ignored)
+    levels = {level for level in levels if level <= STATE.forward_level}
+    if not levels or primitive.nondiff:
+        return
+    if not primitive.has_jvp:
+        raise NoDerivativeError(
+            f"'{primitive.name}' has no forward-mode (JVP) rule; differentiate this function "
+            "in reverse mode (func.grad, func.jacrev) instead")
+    for level in sorted(levels):
+        operands = [seen_below(arg, level) for arg in args]
+        tangents = [(tangents_of(arg) or {}).get(level) for arg in args]
+        answers = tuple(seen_below(result, level) for result in results)
+        ans = answers[0] if primitive.n_outputs == 1 else answers
+        out = primitive.pushforward(tangents, ans, operands, params)
+        if len(results) == 1 and primitive.n_outputs == 1:
+            out = (out,)
+        for result, tangent in zip(results, out):
+            if tangent is None or result._data.dtype.kind not in "fc":
+                continue
+            tangent = fit_tangent(tangent, result)
+            if getattr(result, "_tangents", None) is None:
+                result._tangents = {}
+            result._tangents[level] = tangent
+
+
+def fit_tangent(tangent: Any, result: Any) -> Any:
+    """A rule's tangent in the result's shape and dtype: operands' tangents broadcast in
+    elementwise rules (the forward-mode side of un-broadcasting)."""
+    if not isinstance(tangent, ndarray):
+        tangent = _wrap(numpy.asarray(tangent), ndarray)
+    if tangent.shape != result.shape:
+        from .ops.shape import broadcast_to_
+        tangent = broadcast_to_(tangent, shape=result.shape)
+    if tangent.dtype != result.dtype:
+        from .ops.shape import astype_
+        tangent = astype_(tangent, dtype=result.dtype)
+    return tangent
+
+
+from ._ndarray import _wrap, ndarray  # noqa: E402  (the array type uses Primitive)

@@ -1,0 +1,390 @@
+"""``ndgrad.func``: functional transforms, as in JAX and ``torch.func``.
+
+Each transform takes a function of ndgrad arrays and returns a function. Arguments and
+results may be pytrees: nested tuples, lists and dicts of arrays. The transforms compose
+(``grad(grad(f))``, ``jacfwd(jacrev(f))``, ``jvp(grad(f), ...)``) and work inside
+``autograd.record()``, where what they return is itself recorded.
+
+* ``grad``, ``value_and_grad``, ``vjp``, ``jacrev`` run reverse mode (the tape and backward
+  engine of ``autograd``);
+* ``jvp`` and ``jacfwd`` run forward mode: tangents travel beside the values through each
+  primitive's JVP rule, with no backward pass;
+* ``hvp`` is forward-over-reverse, ``hessian`` is ``jacfwd(jacrev(f))``;
+* ``vmap`` maps ``f`` over an axis by a loop over the examples, stacking the results: always
+  correct, differentiable, but not faster than the loop (no batching rules).
+
+>>> from ndgrad import func, np
+>>> f = lambda x: np.sum(np.sin(x) * x)
+>>> func.grad(f)(np.array([0.0, 1.0]))                  # sin x + x cos x
+array([0.       , 1.3817732])
+>>> func.jvp(np.sin, (np.array(0.5),), (np.array(1.0),))[1]   # cos 0.5
+array(0.87758255)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy
+
+from . import autograd
+from ._engine import Node
+from ._forward import tangents_of, with_tangent
+from ._ndarray import _wrap, ndarray
+from ._pytree import flatten, tree_map
+from ._state import STATE, flags
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
+           "hvp", "vmap"]
+
+
+# -- arguments ---------------------------------------------------------------------------------
+def _as_float_array(value: Any, what: str) -> ndarray:
+    """A leaf to differentiate with respect to: an ndgrad array of a float dtype."""
+    from .np import asarray
+    array = value if isinstance(value, ndarray) else asarray(value)
+    if array.dtype.kind not in "fc":
+        raise TypeError(f"{what} must have a float dtype to be differentiated, not "
+                        f"{array.dtype}; convert it first (x.astype('float32'))")
+    return array
+
+
+def _argnums(argnums: int | Sequence[int], count: int) -> tuple[int, ...]:
+    single = isinstance(argnums, int)
+    numbers = (argnums,) if single else tuple(argnums)
+    if not numbers:
+        raise ValueError("argnums must name at least one argument")
+    for number in numbers:
+        if not isinstance(number, int) or not -count <= number < count:
+            raise ValueError(f"argnums {argnums!r} is out of range for a call with {count} "
+                             "positional arguments")
+    return tuple(number % count for number in numbers)
+
+
+def _start_variable(leaf: Any) -> ndarray:
+    """A new point of the graph for ``leaf``: its gradient is captured there. While an outer
+    recording is on it continues the leaf's history (so outer transforms differentiate through
+    it); otherwise it is a fresh variable. Forward-mode tangents are kept."""
+    array = _as_float_array(leaf, "a differentiated argument")
+    if STATE.recording and array._node is not None:
+        from .ops.shape import identity
+        with flags(recording=True):
+            return identity(array)
+    variable = _wrap(array._data, ndarray)
+    variable._version = array._version
+    variable._node = Node.leaf(variable, None)
+    if tangents_of(array):
+        variable._tangents = dict(array._tangents)
+    return variable
+
+
+def _variables_for(args: tuple, numbers: tuple[int, ...]) -> tuple[list, list]:
+    """``args`` with the leaves of the arguments ``numbers`` replaced by variables; returns
+    the new argument list and, per number, the variables and tree of that argument."""
+    args = list(args)
+    trees = []
+    for number in numbers:
+        leaves, treedef = flatten(args[number])
+        variables = [_start_variable(leaf) for leaf in leaves]
+        args[number] = treedef.unflatten(variables)
+        trees.append((variables, treedef))
+    return args, trees
+
+
+def _split_aux(out: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return out, None
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{name}(has_aux=True): the function must return a pair (output, aux)")
+    return out[0], out[1]
+
+
+def _gradients(heads: list, head_grads: list, variables: list) -> list:
+    """The gradients of ``heads`` (with cotangents ``head_grads``) with respect to
+    ``variables``; recorded while an outer recording is on. A head with no history does not
+    depend on the variables and contributes nothing."""
+    pairs = [(h, g) for h, g in zip(heads, head_grads) if isinstance(h, ndarray)
+             and h._node is not None]
+    if not pairs or not variables:
+        return [_zeros_like(v) for v in variables]
+    nested = STATE.recording
+    return autograd.grad([h for h, _ in pairs], variables, head_grads=[g for _, g in pairs],
+                         retain_graph=True, create_graph=nested)
+
+
+def _zeros_like(array: ndarray) -> ndarray:
+    return _wrap(numpy.zeros(array.shape, array.dtype), ndarray)
+
+
+# -- reverse mode ------------------------------------------------------------------------------
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
+    """A function returning ``(f(*args), gradient)``, or ``((f(*args), aux), gradient)`` with
+    ``has_aux``. ``f`` must return a scalar (shape ()). The gradient has the structure of
+    argument ``argnums``, or is a tuple of those for a tuple of argnums."""
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
+        numbers = _argnums(argnums, len(args))
+        with flags(recording=True):
+            args, trees = _variables_for(args, numbers)
+            out = f(*args, **kwargs)
+            out, aux = _split_aux(out, has_aux, "grad")
+            if not isinstance(out, ndarray) or out.shape != ():
+                shape = getattr(out, "shape", type(out).__name__)
+                raise TypeError(f"grad needs a function with a scalar output (shape ()), but "
+                                f"it returned {shape}; sum it, or use func.vjp or "
+                                "func.jacrev for non-scalar outputs")
+        nested = STATE.recording
+        with flags(recording=nested):
+            variables = [v for vs, _ in trees for v in vs]
+            grads = iter(_gradients([out], [None], variables))
+        results = tuple(treedef.unflatten([next(grads) for _ in vs]) for vs, treedef in trees)
+        gradient = results[0] if isinstance(argnums, int) else results
+        return ((out, aux) if has_aux else out), gradient
+    return value_and_grad_f
+
+
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+         has_aux: bool = False) -> Callable[..., Any]:
+    """The gradient of a scalar function ``f`` with respect to argument ``argnums``
+    (a tuple of gradients for a tuple); ``(gradient, aux)`` with ``has_aux``."""
+    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        value, gradient = value_and_grad_f(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
+    return grad_f
+
+
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+    """``(f(*primals), pullback)``: ``pullback(cotangent)`` returns a tuple with one gradient
+    per primal, for a cotangent of the output's structure, and can be called many times."""
+    with flags(recording=True):
+        args, trees = _variables_for(primals, tuple(range(len(primals))))
+        out = f(*args)
+        out, aux = _split_aux(out, has_aux, "vjp")
+    out_leaves, out_def = flatten(out)
+    for leaf in out_leaves:
+        if not isinstance(leaf, ndarray):
+            raise TypeError(f"vjp needs a function returning ndgrad arrays, not "
+                            f"{type(leaf).__name__}")
+
+    def pullback(cotangent: Any) -> tuple:
+        leaves, treedef = flatten(cotangent)
+        if treedef != out_def:
+            raise ValueError(f"the cotangent's structure {treedef!r} differs from the "
+                             f"output's {out_def!r}")
+        for leaf, c in zip(out_leaves, leaves):
+            if tuple(numpy.shape(c)) != leaf.shape:
+                raise ValueError(f"a cotangent of shape {numpy.shape(c)} for an output of "
+                                 f"shape {leaf.shape}; they must be equal")
+        variables = [v for vs, _ in trees for v in vs]
+        grads = iter(_gradients(out_leaves, list(leaves), variables))
+        return tuple(treedef.unflatten([next(grads) for _ in vs]) for vs, treedef in trees)
+
+    return (out, pullback, aux) if has_aux else (out, pullback)
+
+
+# -- forward mode ------------------------------------------------------------------------------
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> Any:
+    """``(f(*primals), J u)``: the output and its directional derivative along ``tangents``
+    (one per primal, of the same structure and shapes), by forward mode: no backward pass.
+    With ``has_aux``, ``(output, J u, aux)``."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples, one entry per argument: "
+                        "jvp(f, (x,), (u,))")
+    primal_leaves, primal_def = flatten(tuple(primals))
+    tangent_leaves, tangent_def = flatten(tuple(tangents))
+    if primal_def != tangent_def:
+        raise ValueError(f"tangents' structure {tangent_def!r} differs from the primals' "
+                         f"{primal_def!r}")
+    level = STATE.forward_level + 1
+    duals = []
+    for primal, tangent in zip(primal_leaves, tangent_leaves):
+        primal = _as_float_array(primal, "a primal")
+        tangent = _as_float_array(tangent, "a tangent")
+        if tangent.shape != primal.shape:
+            raise ValueError(f"a tangent of shape {tangent.shape} for a primal of shape "
+                             f"{primal.shape}; they must be equal")
+        if tangent.dtype != primal.dtype:
+            tangent = tangent.astype(primal.dtype)
+        duals.append(with_tangent(primal, level, tangent))
+    with flags(forward_level=level):
+        out = f(*primal_def.unflatten(duals))
+    out, aux = _split_aux(out, has_aux, "jvp")
+    out_leaves, out_def = flatten(out)
+    values, derivatives = [], []
+    for leaf in out_leaves:
+        if not isinstance(leaf, ndarray):
+            raise TypeError(f"jvp needs a function returning ndgrad arrays, not "
+                            f"{type(leaf).__name__}")
+        derivative = (tangents_of(leaf) or {}).get(level)
+        derivatives.append(_zeros_like(leaf) if derivative is None else derivative)
+        values.append(with_tangent(leaf, level, None))
+    if has_aux:
+        aux = tree_map(lambda a: with_tangent(a, level, None) if isinstance(a, ndarray) else a,
+                       aux)
+        return out_def.unflatten(values), out_def.unflatten(derivatives), aux
+    return out_def.unflatten(values), out_def.unflatten(derivatives)
+
+
+# -- Jacobians and Hessians --------------------------------------------------------------------
+def _one_hot(shape: tuple, dtype: Any, index: int) -> ndarray:
+    basis = numpy.zeros(int(numpy.prod(shape, dtype=numpy.int64)), dtype)
+    basis[index] = 1
+    return _wrap(basis.reshape(shape), ndarray)
+
+
+def _stack_rows(rows: list, shape: tuple, template: ndarray) -> ndarray:
+    """Rows (one per element of an array of ``shape``) stacked into ``shape + row shape``,
+    with the rows' dtype; zeros of ``template``'s dtype when ``shape`` has no elements."""
+    from .np import reshape, stack
+    if not rows:
+        return _wrap(numpy.zeros(shape + template.shape, template.dtype), ndarray)
+    return reshape(stack(rows), shape + rows[0].shape)
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` by reverse mode, one backward pass per output element: for an
+    output of shape S and an argument of shape T, an array of shape S + T. Pytrees: the
+    output's structure outside, the arguments' (a tuple for a tuple of argnums) inside."""
+    def jacrev_f(*args: Any) -> Any:
+        numbers = _argnums(argnums, len(args))
+        with flags(recording=True):
+            call_args, trees = _variables_for(args, numbers)
+            out = f(*call_args)
+        variables = [v for vs, _ in trees for v in vs]
+        nested = STATE.recording
+
+        def jacobian_of(head: ndarray) -> Any:
+            rows = []
+            with flags(recording=nested):
+                for index in range(head.size):
+                    rows.append(_gradients([head], [_one_hot(head.shape, head.dtype, index)],
+                                           variables))
+                per_variable = [_stack_rows([row[k] for row in rows], head.shape, v)
+                                for k, v in enumerate(variables)]
+            blocks = iter(per_variable)
+            results = tuple(td.unflatten([next(blocks) for _ in vs]) for vs, td in trees)
+            return results[0] if isinstance(argnums, int) else results
+        return tree_map(jacobian_of, out)
+    return jacrev_f
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` by forward mode, one JVP per input element; the same layout as
+    ``jacrev`` (output shape + argument shape)."""
+    def jacfwd_f(*args: Any) -> Any:
+        numbers = _argnums(argnums, len(args))
+        args = list(args)
+        leaves_by_number = []
+        for number in numbers:
+            leaves, treedef = flatten(args[number])
+            leaves_by_number.append(([_as_float_array(leaf, "a differentiated argument")
+                                      for leaf in leaves], treedef))
+            args[number] = treedef.unflatten(leaves_by_number[-1][0])
+        differentiated = [leaf for leaves, _ in leaves_by_number for leaf in leaves]
+
+        def call(*leaves: Any) -> Any:
+            call_args = list(args)
+            position = iter(leaves)
+            for number, (originals, treedef) in zip(numbers, leaves_by_number):
+                call_args[number] = treedef.unflatten([next(position) for _ in originals])
+            return f(*call_args)
+
+        columns: list = []     # per differentiated leaf: per element, the output's tangents
+        out = None
+        for k, leaf in enumerate(differentiated):
+            per_element = []
+            for index in range(leaf.size):
+                tangents = [_one_hot(x.shape, x.dtype, index) if j == k else _zeros_like(x)
+                            for j, x in enumerate(differentiated)]
+                out, derivative = jvp(call, tuple(differentiated), tuple(tangents))
+                per_element.append(flatten(derivative)[0])
+            columns.append(per_element)
+        if out is None:          # every differentiated argument is empty
+            out = call(*differentiated)
+        out_leaves, out_def = flatten(out)
+        from .np import moveaxis
+        blocks = []
+        for o, head in enumerate(out_leaves):
+            per_leaf = []
+            for leaf, per_element in zip(differentiated, columns):
+                stacked = _stack_rows([element[o] for element in per_element], leaf.shape,
+                                      head)
+                # (input shape + output shape) -> (output shape + input shape)
+                per_leaf.append(moveaxis(stacked, tuple(range(leaf.ndim)),
+                                         tuple(range(head.ndim, head.ndim + leaf.ndim)))
+                                if leaf.ndim and head.ndim else stacked)
+            parts = iter(per_leaf)
+            results = tuple(td.unflatten([next(parts) for _ in leaves])
+                            for leaves, td in leaves_by_number)
+            blocks.append(results[0] if isinstance(argnums, int) else results)
+        return out_def.unflatten(blocks)
+    return jacfwd_f
+
+
+def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f``, by forward mode when the arguments have fewer elements than the
+    output (fewer passes), else by reverse mode; the layout of ``jacrev``."""
+    def jacobian_f(*args: Any) -> Any:
+        numbers = _argnums(argnums, len(args))
+        n_in = sum(numpy.size(getattr(leaf, "_data", leaf))
+                   for number in numbers for leaf in flatten(args[number])[0])
+        with flags(recording=False):
+            out = f(*args)
+        n_out = sum(leaf.size for leaf in flatten(out)[0])
+        transform = jacfwd if n_in < n_out else jacrev
+        return transform(f, argnums)(*args)
+    return jacobian_f
+
+
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Hessian of a scalar ``f``: ``jacfwd(jacrev(f))``, of shape T + T for an argument
+    of shape T."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """The Hessian of a scalar ``f`` times ``tangents``, by forward-over-reverse
+    (``jvp(grad(f), primals, tangents)``): one pass, never the whole Hessian. One product per
+    primal (the primal itself for one primal)."""
+    argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
+    return jvp(grad(f, argnums), primals, tangents)[1]
+
+
+# -- batching ----------------------------------------------------------------------------------
+def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: int = 0) -> Callable[..., Any]:
+    """``f`` mapped over axis ``in_axes`` of its arguments (an int for all, or one entry per
+    argument: an int or None for an argument passed whole), its results stacked along
+    ``out_axes``. A loop over the examples: correct and differentiable for any ``f``, as
+    fast as the loop (no batching rules)."""
+    from .np import stack
+
+    def vmap_f(*args: Any) -> Any:
+        axes = (in_axes,) * len(args) if not isinstance(in_axes, (tuple, list)) else in_axes
+        if len(axes) != len(args):
+            raise ValueError(f"in_axes has {len(axes)} entries for {len(args)} arguments")
+        sizes = set()
+        for arg, axis in zip(args, axes):
+            if axis is not None:
+                for leaf in flatten(arg)[0]:
+                    sizes.add(numpy.shape(getattr(leaf, "_data", leaf))[axis])
+        if len(sizes) != 1:
+            raise ValueError(f"vmap needs one batch size; the mapped axes have sizes "
+                             f"{sorted(sizes) or 'none (every in_axes is None)'}")
+        size = sizes.pop()
+        from .np import asarray, take
+
+        def example(index: int) -> Any:
+            return f(*[arg if axis is None else
+                       tree_map(lambda leaf: take(asarray(leaf), index, axis=axis), arg)
+                       for arg, axis in zip(args, axes)])
+        results = [example(index) for index in range(size)]
+        if not results:
+            raise ValueError("vmap over a batch of size 0")
+        leaves = [flatten(result)[0] for result in results]
+        treedef = flatten(results[0])[1]
+        return treedef.unflatten([stack([row[k] for row in leaves], axis=out_axes)
+                                  for k in range(len(leaves[0]))])
+    return vmap_f
