@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 import numpy
 
+from ._anomaly import check_backward
 from ._state import STATE, flags
 from .errors import GraphReleasedError, InPlaceModifiedError
 
@@ -36,14 +37,15 @@ class Node:
     """
 
     __slots__ = ("primitive", "parents", "parent_indices", "params", "inputs", "versions",
-                 "ans", "ans_versions", "ans_tangents", "shapes", "dtypes", "sink", "released")
+                 "ans", "ans_versions", "ans_tangents", "shapes", "dtypes", "sink", "released",
+                 "hooks", "origin")
 
     def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
         self.primitive = primitive
         self.parents = parents
         self.params = params
         self.parent_indices = self.inputs = self.versions = self.ans = None
-        self.ans_versions = self.ans_tangents = self.sink = None
+        self.ans_versions = self.ans_tangents = self.sink = self.hooks = self.origin = None
         self.released = False
         if len(results) == 1:
             data = results[0]._data
@@ -161,6 +163,8 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
+            if grad is not None and node.hooks is not None:
+                grad = _run_hooks(node, grad, on_arrays)
             if grad is not None:
                 if capture is not None:
                     # each node is passed once, so its total gradient is final here
@@ -193,6 +197,8 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                     inputs = (None,) * len(parents)
                 # a parent node is truthy, a constant operand (None) is not
                 operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, parents)
+                if STATE.anomaly:
+                    check_backward(node, grad, operand_grads)
                 # drop references at once, so dead arrays do not raise the peak memory
                 del grad, ans, inputs
             else:
@@ -218,6 +224,29 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             del operand_grads
             if not retain_graph:
                 node.release()
+
+
+def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
+    """The gradient reaching ``node`` after its hooks (per output index) read or replace it."""
+    from ._ndarray import _wrap, ndarray
+    grads = grad if isinstance(grad, list) else [grad]
+    for index, hooks in node.hooks.items():
+        value = grads[index]
+        if value is None:
+            continue
+        for hook in list(hooks.values()):
+            array = value if isinstance(value, ndarray) else _wrap(value, ndarray)
+            replaced = hook(array)
+            if replaced is None:
+                continue
+            if not isinstance(replaced, ndarray) or replaced.shape != node.shapes[index]:
+                raise ValueError(
+                    f"a gradient hook returned {getattr(replaced, 'shape', type(replaced))} "
+                    f"for a gradient of shape {node.shapes[index]}; return an ndgrad array "
+                    "of that shape, or None to keep the gradient")
+            value = replaced if on_arrays else replaced._data
+        grads[index] = value
+    return grads if isinstance(grad, list) else grads[0]
 
 
 def _answer_arrays(node: Node) -> Any:

@@ -180,6 +180,23 @@ class ndarray(metaclass=_ArrayType):
         backward(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
                  train_mode=train_mode)
 
+    def register_hook(self, hook: Any) -> "HookHandle":
+        """Call ``hook(gradient)`` when backward has this array's whole gradient; a returned
+        array (of the same shape) replaces the gradient that flows on (into ``x.grad`` and to
+        the inputs), None keeps it. The array must be in a recorded graph (a variable, or
+        computed inside ``record()``). Returns a handle whose ``remove()`` unregisters it."""
+        if not callable(hook):
+            raise TypeError(f"register_hook needs a callable, not {type(hook).__name__}")
+        if self._node is None:
+            raise ValueError(
+                f"register_hook on an array of shape {self.shape} with no recorded history: "
+                "call attach_grad() first, or register it on a result computed inside "
+                "autograd.record()")
+        node = self._node
+        if node.hooks is None:
+            node.hooks = {}
+        return HookHandle(node.hooks.setdefault(self._index, {}), hook)
+
     def detach(self) -> "ndarray":
         """The same data with no history: gradients do not flow through the result."""
         array = _wrap(self._data, type(self))
@@ -376,6 +393,18 @@ def _unsupported(label: str) -> str:
 
 def _as_inplace_operand(value: Any) -> Any:
     return to_numpy(value) if isinstance(value, (list, tuple)) else value
+
+
+class HookHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook away."""
+
+    def __init__(self, hooks: dict, hook: Any) -> None:
+        self._hooks = hooks
+        self._key = object()
+        hooks[self._key] = hook
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
 
 
 def _raw_index(key: Any) -> Any:

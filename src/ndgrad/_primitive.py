@@ -175,21 +175,33 @@ class Primitive:
             result = _wrap(out, cls)
             if self.view and out.base is not None and isinstance(args[0], ndarray):
                 result._version = args[0]._version
-            if STATE.forward_level:
-                push_tangents(self, args, params, (result,))
             if STATE.recording and not self.nondiff and result._data.dtype.kind in "fc":
                 self._record(args, params, (result,))
+            if STATE.watching:
+                self._watch(args, params, (result,))
             return result
         results = tuple(_wrap(part, cls) for part in out)
         if self.view and isinstance(args[0], ndarray):
             for part, result in zip(out, results):
                 if part.base is not None:
                     result._version = args[0]._version
-        if STATE.forward_level:
-            push_tangents(self, args, params, results)
         if STATE.recording and not self.nondiff:
             self._record(args, params, results)
+        if STATE.watching:
+            self._watch(args, params, results)
         return results
+
+    def _watch(self, args: tuple, params: dict, results: tuple) -> None:
+        """Forward mode's tangents and anomaly mode's checks, off the common path."""
+        if STATE.anomaly:
+            check_forward(self.name, args, results)
+        if STATE.forward_level:
+            # after _record: the tangent rules see the results' history, so reverse mode
+            # differentiates them; the node keeps the answers' tangents for reverse-over-forward
+            push_tangents(self, args, params, results)
+            node = results[0]._node if results else None
+            if node is not None and node.ans is not None:
+                node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
 
     def _call_with_out(self, args: tuple, params: dict) -> Any:
         """NumPy's ``out=`` on a primitive published as is (``np.add(x, y, out=z)``)."""
@@ -229,8 +241,8 @@ class Primitive:
         if self.save_answer:
             node.ans = results[0]._data if self.n_outputs == 1 else tuple(r._data for r in results)
             node.ans_versions = tuple([(r._version, r._version[0]) for r in results])
-            if STATE.forward_level:     # the rules of a forward-over-reverse pass need them
-                node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
+        if STATE.anomaly:
+            node.origin = user_line()
         for index, result in enumerate(results):
             result._node = node
             result._index = index
@@ -324,6 +336,7 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
     return g
 
 
+from ._anomaly import check_forward, user_line  # noqa: E402
 from ._forward import push_tangents  # noqa: E402
 from ._ndarray import _wrap, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402

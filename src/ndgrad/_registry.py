@@ -41,6 +41,11 @@ class Registry:
         return sorted(name for name, prim in self.primitives.items()
                       if not prim.nondiff and prim.vjp is None and prim.custom_pullback is None)
 
+    def audit_forward(self) -> list[str]:
+        """Differentiable primitives with no forward-mode (JVP) rule (should be none)."""
+        return sorted(name for name, prim in self.primitives.items()
+                      if not prim.nondiff and not prim.has_jvp)
+
 
 def _with_out(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` with NumPy's ``out=`` handled in one place, if its signature has an ``out``: the

@@ -20,6 +20,10 @@ class _ThreadState(threading.local):
         self.raw_rules = False
         # The innermost active forward-mode level (func.jvp nests: 1, 2, ...); 0 when none.
         self.forward_level = 0
+        # autograd.detect_anomaly(): check every value and gradient for NaN and inf.
+        self.anomaly = False
+        # forward_level or anomaly: one test on the primitives' hot path for both.
+        self.watching = False
 
 
 STATE = _ThreadState()
@@ -27,9 +31,11 @@ STATE = _ThreadState()
 
 @contextmanager
 def flags(*, recording: bool | None = None, training: bool | None = None,
-          raw_rules: bool | None = None, forward_level: int | None = None) -> Iterator[None]:
+          raw_rules: bool | None = None, forward_level: int | None = None,
+          anomaly: bool | None = None) -> Iterator[None]:
     """Set some flags for the duration of a ``with`` block and restore them afterwards."""
-    saved = (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level)
+    saved = (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level,
+             STATE.anomaly, STATE.watching)
     if recording is not None:
         STATE.recording = recording
     if training is not None:
@@ -38,7 +44,11 @@ def flags(*, recording: bool | None = None, training: bool | None = None,
         STATE.raw_rules = raw_rules
     if forward_level is not None:
         STATE.forward_level = forward_level
+    if anomaly is not None:
+        STATE.anomaly = anomaly
+    STATE.watching = STATE.forward_level > 0 or STATE.anomaly
     try:
         yield
     finally:
-        STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level = saved
+        (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level, STATE.anomaly,
+         STATE.watching) = saved

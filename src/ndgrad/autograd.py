@@ -20,15 +20,20 @@ from typing import Any, Iterator
 import numpy
 
 from . import _engine
+from ._custom import attach, checkpoint  # noqa: F401  (checkpoint is public here)
 from ._ndarray import _wrap, ndarray, to_numpy
-from ._primitive import NOTHING, Primitive
 from ._state import STATE, flags
-from .errors import GraphReleasedError, InPlaceModifiedError, NotRecordedError  # noqa: F401  (re-exported)
-from .ops.axes import shape_of
+from .errors import (  # noqa: F401  (re-exported)
+    AnomalyError,
+    GraphReleasedError,
+    InPlaceModifiedError,
+    NotRecordedError,
+)
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "set_recording", "set_training",
            "is_recording", "is_training", "backward", "grad", "mark_variables", "Function",
-           "NotRecordedError", "GraphReleasedError", "InPlaceModifiedError"]
+           "checkpoint", "detect_anomaly", "NotRecordedError", "GraphReleasedError",
+           "InPlaceModifiedError", "AnomalyError"]
 
 
 @contextmanager
@@ -216,9 +221,13 @@ class Function:
     """A custom differentiable operation, as MXNet's ``autograd.Function``.
 
     Subclass it with ``forward(self, *inputs)`` (ndgrad arrays in, an array or a tuple of
-    arrays out; nothing inside is recorded) and ``backward(self, *output_grads)`` returning
-    one gradient per input. ``self.save_for_backward(*arrays)`` keeps values for backward,
-    read back as ``self.saved_tensors``. Use a fresh instance per call.
+    arrays out) and ``backward(self, *output_grads)`` returning one gradient per input (None
+    for none), written with ndgrad operations. ``self.save_for_backward(*arrays)`` keeps
+    values for backward, read back as ``self.saved_tensors``. Use a fresh instance per call.
+    While recording, forward's own operations are recorded too (MXNet did not): the saved
+    arrays keep their history, so differentiating backward again (``create_graph=True``)
+    gives right higher-order gradients. An optional ``jvp(self, *input_tangents)`` gives
+    forward mode.
 
     >>> class Sigmoid(Function):
     ...     def forward(self, x):
@@ -247,39 +256,33 @@ class Function:
         raise NotImplementedError("subclass autograd.Function and define backward()")
 
     def __call__(self, *inputs: Any) -> Any:
-        with flags(recording=False):
-            outputs = self.forward(*inputs)
+        # forward is recorded while recording is on, so the saved arrays keep their history
+        # and backward, itself differentiated (create_graph=True), gives right higher orders
+        outputs = self.forward(*inputs)
         single = not isinstance(outputs, (tuple, list))
-        outputs = (outputs,) if single else tuple(outputs)
-        for output in outputs:
-            if not isinstance(output, ndarray):
-                raise TypeError(f"{type(self).__name__}.forward must return ndgrad arrays, "
-                                f"not {type(output).__name__}")
-        # fresh arrays, so the node never attaches to an input returned unchanged
-        outputs = tuple(_wrap(output._data, type(output)) for output in outputs)
-        if STATE.recording:
-            shapes = [shape_of(x) for x in inputs]
-            primitive = Primitive(type(self).__name__, self.forward, saves=NOTHING,
-                                  n_outputs=len(outputs),
-                                  pullback=lambda g, ans, _inputs, _params, wanted:
-                                  self._pullback(g, shapes, len(outputs)))
-            primitive._record(inputs, {}, outputs)
+        outputs = attach(type(self).__name__, inputs, (outputs,) if single else tuple(outputs),
+                         pullback=self.backward,
+                         pushforward=(lambda _operands, tangents: self.jvp(*tangents))
+                         if type(self).jvp is not Function.jvp else None)
         return outputs[0] if single else outputs
 
-    def _pullback(self, g: Any, shapes: list, n_outputs: int) -> tuple:
-        raw = not STATE.recording
-        cotangents = g if n_outputs > 1 else (g,)
-        if raw:
-            cotangents = tuple(_wrap(c, ndarray) for c in cotangents)
-        grads = self.backward(*cotangents)
-        grads = grads if isinstance(grads, (tuple, list)) else (grads,)
-        if len(grads) != len(shapes):
-            raise ValueError(f"{type(self).__name__}.backward returned {len(grads)} gradients "
-                             f"for {len(shapes)} inputs; return one per input")
-        result = []
-        for value, shape in zip(grads, shapes):
-            if value is not None and shape_of(value) != shape:
-                raise ValueError(f"{type(self).__name__}.backward returned a gradient of shape "
-                                 f"{shape_of(value)} for an input of shape {shape}")
-            result.append(value._data if raw and isinstance(value, ndarray) else value)
-        return tuple(result)
+    def jvp(self, *input_tangents: Any) -> Any:
+        """Optional: the output tangents (one per output) for the inputs' tangents (zeros where
+        an input has none), for forward mode. Without it, forward mode through this Function
+        raises NoDerivativeError."""
+        raise NotImplementedError
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise ``AnomalyError`` (a FloatingPointError) where a NaN or inf first appears: in an
+    op's result when its operands were finite, or in a gradient when the gradient flowing in
+    was finite. The error names the op and the source line that computed the forward value.
+    Slow (every array is checked): for debugging.
+
+    >>> with autograd.detect_anomaly():
+    ...     with autograd.record():
+    ...         y = np.log(x)          # x holds a 0 -> AnomalyError: 'log' ... at this line
+    """
+    with flags(anomaly=True):
+        yield

@@ -33,3 +33,7 @@ class DeviceError(NdgradError, RuntimeError):
 
 class FileFormatError(NdgradError, ValueError):
     """A file that np.load / npx.load cannot read: not .npy/.npz, truncated, or pickled."""
+
+
+class AnomalyError(NdgradError, FloatingPointError):
+    """autograd.detect_anomaly() found a NaN or inf: it names the op and the source line."""

@@ -28,14 +28,14 @@ from typing import Any, Callable, Sequence
 import numpy
 
 from . import autograd
-from ._engine import Node
+from ._custom import custom_jvp, custom_vjp, start_variable
 from ._forward import tangents_of, with_tangent
 from ._ndarray import _wrap, ndarray
 from ._pytree import flatten, tree_map
 from ._state import STATE, flags
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
-           "hvp", "vmap"]
+           "hvp", "vmap", "custom_vjp", "custom_jvp"]
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -61,31 +61,21 @@ def _argnums(argnums: int | Sequence[int], count: int) -> tuple[int, ...]:
     return tuple(number % count for number in numbers)
 
 
-def _start_variable(leaf: Any) -> ndarray:
-    """A new point of the graph for ``leaf``: its gradient is captured there. While an outer
-    recording is on it continues the leaf's history (so outer transforms differentiate through
-    it); otherwise it is a fresh variable. Forward-mode tangents are kept."""
-    array = _as_float_array(leaf, "a differentiated argument")
-    if STATE.recording and array._node is not None:
-        from .ops.shape import identity
-        with flags(recording=True):
-            return identity(array)
-    variable = _wrap(array._data, ndarray)
-    variable._version = array._version
-    variable._node = Node.leaf(variable, None)
-    if tangents_of(array):
-        variable._tangents = dict(array._tangents)
-    return variable
+def _start_variable(leaf: Any, nested: bool) -> ndarray:
+    """Where a differentiated argument's gradient is captured; while an outer recording is on
+    (``nested``), it continues the leaf's history, so outer transforms differentiate through
+    it."""
+    return start_variable(_as_float_array(leaf, "a differentiated argument"), nested)
 
 
-def _variables_for(args: tuple, numbers: tuple[int, ...]) -> tuple[list, list]:
+def _variables_for(args: tuple, numbers: tuple[int, ...], nested: bool) -> tuple[list, list]:
     """``args`` with the leaves of the arguments ``numbers`` replaced by variables; returns
     the new argument list and, per number, the variables and tree of that argument."""
     args = list(args)
     trees = []
     for number in numbers:
         leaves, treedef = flatten(args[number])
-        variables = [_start_variable(leaf) for leaf in leaves]
+        variables = [_start_variable(leaf, nested) for leaf in leaves]
         args[number] = treedef.unflatten(variables)
         trees.append((variables, treedef))
     return args, trees
@@ -124,8 +114,9 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
     argument ``argnums``, or is a tuple of those for a tuple of argnums."""
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         numbers = _argnums(argnums, len(args))
+        nested = STATE.recording
         with flags(recording=True):
-            args, trees = _variables_for(args, numbers)
+            args, trees = _variables_for(args, numbers, nested)
             out = f(*args, **kwargs)
             out, aux = _split_aux(out, has_aux, "grad")
             if not isinstance(out, ndarray) or out.shape != ():
@@ -133,7 +124,6 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
                 raise TypeError(f"grad needs a function with a scalar output (shape ()), but "
                                 f"it returned {shape}; sum it, or use func.vjp or "
                                 "func.jacrev for non-scalar outputs")
-        nested = STATE.recording
         with flags(recording=nested):
             variables = [v for vs, _ in trees for v in vs]
             grads = iter(_gradients([out], [None], variables))
@@ -158,8 +148,9 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
 def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     """``(f(*primals), pullback)``: ``pullback(cotangent)`` returns a tuple with one gradient
     per primal, for a cotangent of the output's structure, and can be called many times."""
+    nested = STATE.recording
     with flags(recording=True):
-        args, trees = _variables_for(primals, tuple(range(len(primals))))
+        args, trees = _variables_for(primals, tuple(range(len(primals))), nested)
         out = f(*args)
         out, aux = _split_aux(out, has_aux, "vjp")
     out_leaves, out_def = flatten(out)
@@ -250,11 +241,11 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     output's structure outside, the arguments' (a tuple for a tuple of argnums) inside."""
     def jacrev_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
+        nested = STATE.recording
         with flags(recording=True):
-            call_args, trees = _variables_for(args, numbers)
+            call_args, trees = _variables_for(args, numbers, nested)
             out = f(*call_args)
         variables = [v for vs, _ in trees for v in vs]
-        nested = STATE.recording
 
         def jacobian_of(head: ndarray) -> Any:
             rows = []

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy
 
-from . import autograd, np
+from . import autograd, func, np
 
 __all__ = ["check_grads"]
 
@@ -19,17 +19,22 @@ _TOLERANCES = {
 }
 
 
-def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str] = ("rev",),
-                order: int = 2, eps: float | None = None, rtol: float | None = None,
-                atol: float | None = None) -> None:
-    """Check the reverse-mode gradients of ``f`` at ``args`` against finite differences.
+def check_grads(f: Callable[..., Any], args: Sequence[Any],
+                modes: Sequence[str] = ("fwd", "rev"), order: int = 2, eps: float | None = None,
+                rtol: float | None = None, atol: float | None = None) -> None:
+    """Check the derivatives of ``f`` at ``args`` against finite differences, in forward and
+    reverse mode.
 
     With a random direction ``u`` (one part per argument, unit norm in all) and a random
-    cotangent ``v``, the inner product of the gradient ``<VJP(v), u>`` must match the central
-    difference ``(<v, f(x + eps u)> - <v, f(x - eps u)>) / (2 eps)``, as HIPS autograd's and
-    JAX's ``check_grads`` do: one pass per order, however large the inputs. With ``order=2``
-    the gradient function ``x -> grad(<v, f(x)>, x, create_graph=True)`` is checked the same
-    way, and so on for higher orders. The random draws use a fixed seed, so a failure repeats.
+    cotangent ``v``, both ``<v, JVP(u)>`` (forward mode, ``func.jvp``) and ``<VJP(v), u>``
+    (reverse mode) must match the central difference
+    ``(<v, f(x + eps u)> - <v, f(x - eps u)>) / (2 eps)``, as HIPS autograd's and JAX's
+    ``check_grads`` do: one pass per order and mode, however large the inputs. With both
+    modes the two are also compared with each other, to rounding: that is the transpose
+    identity ``<v, J u> = <J^T v, u>``. With ``order=2`` the gradient function
+    ``x -> grad(<v, f(x)>, x, create_graph=True)`` is checked the same way (forward mode on it
+    is forward-over-reverse), and so on for higher orders. The random draws use a fixed seed,
+    so a failure repeats.
 
     Parameters
     ----------
@@ -41,8 +46,7 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
         the step and the tolerances follow the least precise dtype among the arguments and
         ``f``'s result.
     modes : sequence of str
-        ``"rev"`` (reverse mode). ``"fwd"`` is not available yet: forward mode arrives with
-        ``ndgrad.func.jvp``.
+        ``"fwd"`` (forward mode), ``"rev"`` (reverse mode), or both (the default).
     order : int
         The highest order of derivative to check, 1 or more.
     eps, rtol, atol : float, optional
@@ -54,8 +58,6 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
     ------
     AssertionError
         When the two numbers disagree; the message names ``f``, the order and both numbers.
-    NotImplementedError
-        When ``modes`` contains ``"fwd"``.
 
     Examples
     --------
@@ -64,11 +66,9 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
     >>> from ndgrad.testing import check_grads
     >>> check_grads(lambda x, y: np.sin(x) * y, [numpy.linspace(-1.0, 1.0, 5), numpy.ones(5)])
     """
-    for mode in modes:
-        if mode == "fwd":
-            raise NotImplementedError("forward mode arrives with ndgrad.func.jvp")
-        if mode != "rev":
-            raise ValueError(f"modes may contain 'rev' (and later 'fwd'), not {mode!r}")
+    modes = tuple(modes)
+    if not modes or any(mode not in ("fwd", "rev") for mode in modes):
+        raise ValueError(f"modes must be some of 'fwd' and 'rev', not {modes!r}")
     if order < 1:
         raise ValueError(f"order must be 1 or more, not {order}")
     if not isinstance(args, (list, tuple)):
@@ -83,13 +83,15 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], modes: Sequence[str]
     name = getattr(f, "__name__", repr(f))
     rng = numpy.random.default_rng(0)
     for level in range(1, order + 1):
-        v = _compare(function, xs, rng, f"check_grads({name}): the order-{level}", *tolerances)
+        v = _compare(function, xs, rng, modes, f"check_grads({name}): the order-{level}",
+                     *tolerances)
         function = _gradient_function(function, v)
 
 
 def _compare(function: Callable[..., list], xs: list, rng: numpy.random.Generator,
-             label: str, eps: float, rtol: float, atol: float) -> list:
-    """Compare <VJP(v), u> with the central difference; return the cotangent v used."""
+             modes: tuple, label: str, eps: float, rtol: float, atol: float) -> list:
+    """Compare <v, JVP(u)> and <VJP(v), u> with the central difference (and with each
+    other); return the cotangent v used."""
     u = [rng.standard_normal(x.shape) for x in xs]
     length = numpy.sqrt(sum(numpy.sum(part * part) for part in u))
     u = [part / length for part in u] if length > 0 else u
@@ -99,18 +101,36 @@ def _compare(function: Callable[..., list], xs: list, rng: numpy.random.Generato
     u = [(p.astype(numpy.float64) - m) / (2 * eps) for p, m in zip(x_plus, x_minus)]
     v = [rng.standard_normal(y.shape).astype(y.dtype) for y in _evaluate(function, xs)]
 
-    variables = _variables(xs)
-    with autograd.record():
-        heads = function(*variables)
-    analytic = _inner(_vjp(heads, variables, v, create_graph=False), u)
     numeric = (_inner(v, _evaluate(function, x_plus))
                - _inner(v, _evaluate(function, x_minus))) / (2 * eps)
-    if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
-        raise AssertionError(
-            f"{label} reverse-mode gradient disagrees with central finite differences: "
-            f"<VJP(v), u> = {analytic!r} but the difference quotient is {numeric!r} "
-            f"(eps={eps}, rtol={rtol}, atol={atol})")
+    analytic = {}
+    if "fwd" in modes:
+        tangents = [np.array(part.astype(x.dtype)) for part, x in zip(u, xs)]
+        _, derivatives = func.jvp(lambda *args: function(*args), tuple(np.array(x) for x in xs),
+                                  tuple(tangents))
+        analytic["forward-mode derivative <v, JVP(u)>"] = _inner(v, derivatives)
+    if "rev" in modes:
+        variables = _variables(xs)
+        with autograd.record():
+            heads = function(*variables)
+        analytic["reverse-mode gradient <VJP(v), u>"] = _inner(
+            _vjp(heads, variables, v, create_graph=False), u)
+    for what, value in analytic.items():
+        if not _close(value, numeric, atol, rtol):
+            raise AssertionError(
+                f"{label} {what} = {value!r} disagrees with the central difference quotient "
+                f"{numeric!r} (eps={eps}, rtol={rtol}, atol={atol})")
+    if len(analytic) == 2:
+        forward, reverse = analytic.values()
+        if not _close(forward, reverse, atol * 1e-3, rtol * 1e-3):
+            raise AssertionError(
+                f"{label} forward and reverse modes disagree: <v, J u> = {forward!r} but "
+                f"<J^T v, u> = {reverse!r}")
     return v
+
+
+def _close(a: float, b: float, atol: float, rtol: float) -> bool:
+    return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
 def _float_dtype(x: Any) -> numpy.dtype:
@@ -129,11 +149,10 @@ def _as_list_function(f: Callable[..., Any]) -> Callable[..., list]:
 
 
 def _gradient_function(function: Callable[..., list], v: list) -> Callable[..., list]:
-    """x -> grad(<v, function(x)>, x), recorded so that it can be differentiated again."""
+    """x -> grad(<v, function(x)>, x), itself differentiable (in both modes)."""
     def gradient(*xs: Any) -> list:
-        with autograd.record():
-            heads = function(*xs)
-        return _vjp(heads, list(xs), v, create_graph=True)
+        _, pullback = func.vjp(function, *xs)
+        return list(pullback(list(v)))
     return gradient
 
 

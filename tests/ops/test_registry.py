@@ -42,6 +42,10 @@ def test_audit_finds_no_primitive_without_rules():
     assert REGISTRY.audit() == []
 
 
+def test_every_differentiable_primitive_has_a_forward_mode_rule():
+    assert REGISTRY.audit_forward() == []
+
+
 def test_every_differentiable_primitive_has_a_row():
     differentiable = {name for name, primitive in REGISTRY.primitives.items()
                       if not primitive.nondiff}

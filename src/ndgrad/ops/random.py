@@ -12,6 +12,7 @@ A Bernoulli mask is ``np.random.uniform(size=shape) < p`` (MXNet's ``npx.random.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import numpy
 
@@ -114,6 +115,26 @@ def seed(seed=None):
     """Reseed ndgrad's generator, so the draws that follow repeat."""
     with _LOCK:
         _GENERATOR[0] = numpy.random.default_rng(seed)
+
+
+def generator_state():
+    """The process generator's state, for ``replaying`` the same draws later."""
+    with _LOCK:
+        return _GENERATOR[0].bit_generator.state
+
+
+@contextmanager
+def replaying(state):
+    """Draw from ``state`` inside the block (autograd.checkpoint's second run draws what the
+    first drew); the generator goes on from where it was afterwards."""
+    with _LOCK:
+        saved = _GENERATOR[0].bit_generator.state
+        _GENERATOR[0].bit_generator.state = state
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _GENERATOR[0].bit_generator.state = saved
 
 
 def _shared():

@@ -1,0 +1,107 @@
+"""autograd.checkpoint and autograd.detect_anomaly."""
+
+import numpy
+import pytest
+
+from ndgrad import autograd, np, npx
+from ndgrad.errors import AnomalyError
+
+
+def f64(values):
+    return np.array(numpy.asarray(values, dtype=numpy.float64))
+
+
+def block(h, w):
+    return np.tanh(h @ w) + h
+
+
+def gradients(use_checkpoint, create_graph=False):
+    rng = numpy.random.default_rng(0)
+    x = f64(rng.standard_normal((4, 6)))
+    weights = [f64(rng.standard_normal((6, 6)) / 3) for _ in range(3)]
+    for w in weights:
+        w.attach_grad()
+    with autograd.record():
+        h = x
+        for w in weights:
+            h = autograd.checkpoint(block, h, w) if use_checkpoint else block(h, w)
+        loss = np.sum(h ** 2)
+        grads = autograd.grad(loss, weights, create_graph=create_graph)
+        if create_graph:
+            second = sum(np.sum(g ** 2) for g in grads)
+    if create_graph:
+        second.backward()
+        return [w.grad.asnumpy() for w in weights]
+    return [g.asnumpy() for g in grads]
+
+
+def test_checkpoint_gives_the_same_gradients():
+    for plain, checkpointed in zip(gradients(False), gradients(True)):
+        numpy.testing.assert_allclose(checkpointed, plain, rtol=1e-12)
+
+
+def test_checkpoint_gives_the_same_second_order_gradients():
+    for plain, checkpointed in zip(gradients(False, True), gradients(True, True)):
+        numpy.testing.assert_allclose(checkpointed, plain, rtol=1e-10)
+
+
+def test_checkpoint_saves_no_intermediate_of_the_function():
+    x = f64(numpy.ones((3, 3)))
+    x.attach_grad()
+    with autograd.record():
+        y = autograd.checkpoint(lambda v: np.exp(np.sin(v)), x)
+    node = y._node
+    assert node.primitive.name.startswith("checkpoint")
+    assert [parent.name for parent in node.parents] == ["variable"]   # nothing of exp or sin
+
+
+def test_checkpoint_replays_random_numbers():
+    x = f64(numpy.ones((50,)))
+    x.attach_grad()
+    with autograd.record():
+        y = autograd.checkpoint(lambda v: npx.dropout(v, p=0.5) * 2, x)
+    y.backward()
+    kept = y.asnumpy() != 0
+    numpy.testing.assert_array_equal(x.grad.asnumpy() != 0, kept)
+
+
+def test_checkpoint_outside_record_is_the_plain_call():
+    out = autograd.checkpoint(lambda v: v * 2, f64([1.0]))
+    assert out._node is None
+    numpy.testing.assert_allclose(out.asnumpy(), [2.0])
+
+
+def test_anomaly_names_the_op_and_the_line_of_a_forward_nan():
+    x = f64([1.0, 0.0])
+    with pytest.raises(AnomalyError) as error:
+        with autograd.detect_anomaly():
+            y = np.log(x) * 0                     # the planted inf
+            del y
+    message = str(error.value)
+    assert "'log'" in message and "test_memory_and_debugging.py" in message
+    assert "the planted inf" in message
+
+
+def test_anomaly_names_the_forward_line_of_a_gradient_that_becomes_infinite():
+    x = f64([4.0, 0.0])
+    x.attach_grad()
+    with autograd.detect_anomaly():
+        with autograd.record():
+            root = np.sqrt(x)                      # finite: 2 and 0; slope inf at 0
+            y = np.sum(root)
+        with pytest.raises(AnomalyError) as error:
+            y.backward()
+    message = str(error.value)
+    assert "'sqrt'" in message and "slope inf at 0" in message
+
+
+def test_anomaly_mode_is_off_outside_its_block():
+    with autograd.detect_anomaly():
+        pass
+    numpy.testing.assert_equal(np.log(f64([0.0])).asnumpy(), [-numpy.inf])
+
+
+def test_nan_operands_are_not_blamed_on_the_next_op():
+    with autograd.detect_anomaly():
+        y = np.sin(f64([numpy.nan]))           # the NaN came from the data, not from sin
+    assert numpy.isnan(y.asnumpy()).all()
