@@ -175,7 +175,8 @@ def main() -> None:
     peaks = memory["peak_mb"]
     print(f"\n7. Peak memory of one gradient, MLP of {memory['layers']} tanh layers x "
           f"{memory['width']}, batch {memory['batch']}, float32 (tracemalloc)")
-    print(f"   plain         {peaks['plain']:8.1f} MB\n   checkpointed  {peaks['checkpoint']:8.1f} MB"
+    print(f"   plain         {peaks['plain']:8.1f} MB")
+    print(f"   checkpointed  {peaks['checkpoint']:8.1f} MB"
           f"   ({peaks['checkpoint'] / peaks['plain']:.2f}x)")
     path = ROOT / "build" / "bench_transforms.json"
     path.parent.mkdir(exist_ok=True)
