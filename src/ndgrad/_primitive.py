@@ -90,8 +90,9 @@ class Primitive:
         tuple of parts for a multi-output op); the parts are summed and broadcast to the
         output's shape. Or one of three declarations that need no rule:
         ``ELEMENTWISE`` (the Jacobian is diagonal, so the ``vjp`` rules, applied to ``t``,
-        are the JVP rules), ``LINEAR`` (the forward is linear in its float operands jointly:
-        it is applied to the tangents) and ``MULTILINEAR`` (linear in each float operand
+        are the JVP rules), ``LINEAR`` (the forward is linear in its float operands jointly,
+        and its int/bool operands are indices or masks: it is applied to the tangents, zero
+        for float operands with none) and ``MULTILINEAR`` (linear in each float operand
         separately: it is applied with one operand replaced by its tangent, per operand).
     pushforward : alternative to ``jvp`` for ops whose tangent is computed jointly:
         ``pushforward(tangents, ans, inputs, params)``, with None for an operand with no
@@ -290,14 +291,16 @@ class Primitive:
 
 
 def _tangent_or_zero(tangent: Any, operand: Any) -> Any:
-    """A linear op's operand in its forward-mode call: the tangent, zero for a float operand
-    with none, the operand itself otherwise (an index, a mask)."""
+    """A linear op's operand in its forward-mode call: the tangent; zero for a float operand
+    with none (ndgrad, NumPy or Python); an int or bool operand as it is, which a LINEAR
+    primitive may take only as an index or a mask (an op that adds a constant is affine, not
+    linear: it needs its own rule)."""
     if tangent is not None:
         return tangent
-    if isinstance(operand, ndarray):
-        return (_wrap(numpy.zeros_like(operand._data), ndarray)
-                if operand._data.dtype.kind in "fc" else operand)
-    if isinstance(operand, float):
+    data = operand._data if isinstance(operand, ndarray) else operand
+    if isinstance(data, (numpy.ndarray, numpy.generic)) and data.dtype.kind in "fc":
+        return _wrap(numpy.zeros_like(data), ndarray)
+    if isinstance(data, (float, complex)):
         return 0.0
     return operand
 

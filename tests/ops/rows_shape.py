@@ -12,6 +12,7 @@ import numpy
 from hypothesis import strategies as st
 
 from ndgrad import np
+from ndgrad._registry import REGISTRY
 
 from .table import (
     MAX_DIMS,
@@ -177,6 +178,9 @@ COPYING_PAD_VARIANTS = ({"pad_width": 2, "mode": "edge"}, {"pad_width": (3, 1), 
                         {"pad_width": ((1, 0), (0, 2)), "mode": "reflect"})
 
 ROWS: tuple[OpSpec, ...] = (
+    # where func.grad's inner variables begin (the same data as a new point of the graph)
+    OpSpec("identity", "primitive.identity", REGISTRY.primitives["identity"], lambda x: x,
+           ("identity",)),
     # moving axes
     unary("moveaxis", np.moveaxis, numpy.moveaxis, ("transpose",), ndim=(2, MAX_DIMS),
           variants=({"source": 0, "destination": -1}, {"source": -1, "destination": 0},

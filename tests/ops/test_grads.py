@@ -1,15 +1,18 @@
-"""Each row's reverse-mode gradients, to second order, against finite differences
-(ndgrad.testing.check_grads), in float64 on shapes that hypothesis draws."""
+"""Each row's derivatives, forward and reverse mode, to second order, against finite
+differences and each other (ndgrad.testing.check_grads), in float64 on shapes that hypothesis
+draws; and each row's Jacobian, the same by forward mode (jacfwd) and by reverse (jacrev)."""
 
 import numpy
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from ndgrad import autograd, np
+from ndgrad import autograd, func, np
+from ndgrad._pytree import flatten
 from ndgrad.testing import check_grads
 
 from .specs import CASE_IDS, CASES
+from .test_registry import FIRST_DRAW
 
 
 @pytest.mark.parametrize("spec, variant", CASES, ids=CASE_IDS)
@@ -25,6 +28,24 @@ def test_gradients_match_finite_differences_to_order_two(spec, variant, data):
 
     f.__name__ = spec.name
     check_grads(f, operands, order=2)
+
+
+@pytest.mark.parametrize("spec, variant", CASES, ids=CASE_IDS)
+def test_forward_and_reverse_jacobians_agree(spec, variant):
+    shapes = find(spec.operand_shapes(variant), lambda shapes: True, settings=FIRST_DRAW)
+    operands = [np.array(a) for a in spec.sample(numpy.random.default_rng(1), shapes)]
+    argnums = tuple(range(len(operands)))
+
+    def f(*xs):
+        out = spec.fn(*xs, **variant)
+        return tuple(out) if isinstance(out, tuple) else out   # named tuples as plain ones
+
+    forward = flatten(func.jacfwd(f, argnums)(*operands))[0]
+    reverse = flatten(func.jacrev(f, argnums)(*operands))[0]
+    assert len(forward) == len(reverse)
+    for a, b in zip(forward, reverse):
+        assert a.shape == b.shape
+        numpy.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("source, target", [("float32", "float64"), ("float64", "float32")])

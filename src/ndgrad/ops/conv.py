@@ -15,7 +15,7 @@ import math
 
 import numpy
 
-from .._primitive import NOTHING, SHAPES, primitive
+from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import public
 from . import reductions
 from .axes import shape_of
@@ -66,13 +66,16 @@ def _fold(windows, shape, kernel, stride, dilate, pad):
     return padded[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(pad, shape))]
 
 
-# unfold is affine in x (``fill`` pads it, -inf for max pooling); its linear part's adjoint is
-# fold, and fold's adjoint is unfold with zero padding.
+# unfold is affine in x (``fill`` pads it, -inf for max pooling); its linear part, unfold
+# with zero padding, is its JVP (not LINEAR, which would pad tangents with -inf). That part's
+# adjoint is fold, and fold's adjoint is unfold with zero padding.
 unfold = primitive("unfold", _unfold, saves=SHAPES,
                    vjp=lambda g, ans, x, kernel, stride, dilate, pad, fill: fold(
                        g, shape=x.shape[2:], kernel=kernel, stride=stride, dilate=dilate,
-                       pad=pad))
-fold = primitive("fold", _fold, saves=NOTHING,
+                       pad=pad),
+                   jvp=lambda t, ans, x, kernel, stride, dilate, pad, fill: unfold(
+                       t, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=0))
+fold = primitive("fold", _fold, saves=NOTHING, jvp=LINEAR,
                  vjp=lambda g, ans, windows, shape, kernel, stride, dilate, pad: unfold(
                      g, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=0))
 

@@ -10,6 +10,14 @@ pinv with ``hermitian=True``) have the gradient of exactly what NumPy computes: 
 stands for both (i, j) and (j, i), so it receives ``G_ij + G_ji``; the other triangle gets
 0). Its symmetric part is the symmetric gradient PyTorch and JAX report, so the gradients of
 any variables the matrix is built from symmetrically (``A = X Xᵀ``) are the same either way.
+Forward mode reads a tangent for such a matrix as NumPy reads the matrix: its triangle,
+mirrored (the adjoint of that gradient, so the two modes agree).
+
+In forward mode a decomposition's vectors get their tangent whenever the input has one, as
+nothing tells yet whether they will be used: where their derivative is undefined (repeated
+eigen- or singular values, the arbitrary basis that full_matrices=True or mode='complete'
+add to a non-square matrix) the call raises NoDerivativeError, except for eigvalsh and
+svd(compute_uv=False), whose values' tangent is defined (see _vectors_undefined).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from .._ndarray import ndarray, to_numpy
 from .._primitive import ANSWER, primitive
 from .._registry import public
 from ..errors import NoDerivativeError
+from . import reductions
 from .axes import ndim_of, shape_of
 from .creation import array, asarray
 from .elementwise import where
@@ -76,6 +85,11 @@ def _as_matrix_stack(x):
     return reshape_(x, shape=shape_of(x) + (1, 1))
 
 
+def _diagonal(m):
+    """(..., k, k) -> (..., k): the diagonals of a stack of matrices."""
+    return reductions.sum(m * numpy.eye(shape_of(m)[-1], dtype=m.dtype), axis=-1)
+
+
 def _masks(n, dtype):
     """The strictly lower, diagonal and strictly upper parts of an n x n matrix, as 0/1."""
     ones = numpy.ones((n, n), dtype=dtype)
@@ -90,10 +104,12 @@ def _triangle_gradient(grad, lower):
     return both * (strict_lower if lower else strict_upper) + grad * diagonal
 
 
-def _symmetric_from_lower(a):
-    """The symmetric matrix NumPy's hermitian=True paths see: a's lower triangle, mirrored."""
+def _symmetric_from_triangle(a, lower):
+    """The symmetric matrix NumPy sees when it reads a's lower (upper) triangle, mirrored:
+    the adjoint of _triangle_gradient, so forward mode's tangent for a symmetric input."""
     strict_lower, diagonal, strict_upper = _masks(shape_of(a)[-1], a.dtype)
-    return a * (strict_lower + diagonal) + _matrix_transpose(a) * strict_upper
+    read, mirrored = (strict_lower, strict_upper) if lower else (strict_upper, strict_lower)
+    return a * (read + diagonal) + _matrix_transpose(a) * mirrored
 
 
 def _reciprocal_gaps(values):
@@ -109,26 +125,55 @@ def _is_constant_zero(g):
     return getattr(g, "_node", None) is None and not numpy.any(numpy.asarray(g))
 
 
-def _require_separated(values, name, what):
-    """NoDerivativeError where two of ``values`` (sorted along the last axis) are within
-    sqrt(eps) times the largest magnitude: the vectors' gradient divides by their gaps."""
+def _coincidence(values, name, what):
+    """Why the derivative of the vectors is undefined, if two of ``values`` (sorted along
+    the last axis) are within sqrt(eps) times the largest magnitude (it divides by their
+    gaps); None otherwise."""
     values = numpy.asarray(values)
     if values.shape[-1] < 2 or values.size == 0:
-        return
+        return None
     scale = numpy.max(numpy.abs(values), axis=-1)
     gaps = numpy.min(numpy.abs(numpy.diff(values, axis=-1)), axis=-1)
-    if numpy.any(gaps <= numpy.sqrt(numpy.finfo(values.dtype).eps) * scale):
-        raise NoDerivativeError(
-            f"the gradient of {name} through its {what} is undefined where two of its values "
+    if not numpy.any(gaps <= numpy.sqrt(numpy.finfo(values.dtype).eps) * scale):
+        return None
+    return (f"the gradient of {name} through its {what} is undefined where two of its values "
             f"coincide (here they differ by {numpy.min(gaps):.3g}): the vectors of a repeated "
             f"value are not unique. Differentiate the values alone (eigvalsh, "
             f"svd(compute_uv=False)), or keep the values apart")
 
 
+def _require_separated(values, name, what):
+    problem = _coincidence(values, name, what)
+    if problem is not None:
+        raise NoDerivativeError(problem)
+
+
+def _zero_singular_value(s, m, n):
+    """Why the derivative of a non-square matrix's singular vectors is undefined, if one of
+    its singular values is 0 (it divides by them); None otherwise."""
+    if m != n and numpy.any(numpy.asarray(s) == 0):
+        return ("the gradient of svd through the singular vectors of a non-square matrix "
+                "divides by its singular values, and one is 0")
+    return None
+
+
+def _vectors_undefined(problem, values_only):
+    """Whether forward mode gives the vectors a NaN tangent: where their derivative is
+    undefined (``problem`` says why) and the caller keeps the values alone (eigvalsh,
+    svd(compute_uv=False)), whose tangent is defined; anything using the vectors' tangent
+    (a second derivative) is then NaN. Where the vectors are kept, NoDerivativeError."""
+    if problem is None:
+        return False
+    if values_only:
+        return True
+    raise NoDerivativeError(problem)
+
+
 # -- inverses and determinants ---------------------------------------------------------------
 inv_ = primitive("inv", numpy.linalg.inv, saves=ANSWER,
                  # d A⁻¹ = -A⁻¹ dA A⁻¹
-                 vjp=lambda g, ans, a: -(_matrix_transpose(ans) @ g @ _matrix_transpose(ans)))
+                 vjp=lambda g, ans, a: -(_matrix_transpose(ans) @ g @ _matrix_transpose(ans)),
+                 jvp=lambda t, ans, a: -(ans @ t @ ans))
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.inv)
@@ -146,10 +191,16 @@ def _inverse_transpose(a, singular, name):
     return _matrix_transpose(inv_(a))
 
 
+def _trace_with_inverse(t, a, singular, name):
+    """tr(A⁻¹ T) = Σ A⁻ᵀ ∘ T, the tangent of log|det A|."""
+    return reductions.sum(_inverse_transpose(a, singular, name) * t, axis=(-2, -1))
+
+
 det_ = primitive("det", numpy.linalg.det, saves={"inputs", "answer"},
                  # d det A = det A tr(A⁻¹ dA)
                  vjp=lambda g, ans, a: _as_matrix_stack(g * ans) * _inverse_transpose(
-                     a, ans == 0, "det"))
+                     a, ans == 0, "det"),
+                 jvp=lambda t, ans, a: ans * _trace_with_inverse(t, a, ans == 0, "det"))
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.det)
@@ -166,7 +217,9 @@ def _slogdet_vjp(g, ans, a):
 
 
 slogdet_ = primitive("slogdet", numpy.linalg.slogdet, saves={"inputs", "answer"},
-                     vjp=_slogdet_vjp, n_outputs=2)
+                     vjp=_slogdet_vjp, n_outputs=2,
+                     jvp=lambda t, ans, a: (None, _trace_with_inverse(t, a, ans[0] == 0,
+                                                                      "slogdet")))
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.slogdet)
@@ -182,15 +235,29 @@ def _pinv_vjp(g, ans, a, rcond, hermitian):
     dX = -X dA X + X Xᵀ dAᵀ (I - A X) + (I - X A) dAᵀ Xᵀ X."""
     x, x_t, g_t = ans, _matrix_transpose(ans), _matrix_transpose(g)
     if hermitian:
-        a = _symmetric_from_lower(a)
+        a = _symmetric_from_triangle(a, lower=True)
     spread = g_t @ (x @ x_t)
     grad = (-(x_t @ g @ x_t) + (spread - a @ (x @ spread))
             + (x_t @ x) @ (g_t - (g_t @ x) @ a))
     return _triangle_gradient(grad, lower=True) if hermitian else grad
 
 
+def _pinv_tangent(x, a, t):
+    """Golub & Pereyra's dX = -X dA X + X Xᵀ dAᵀ (I - A X) + (I - X A) dAᵀ Xᵀ X."""
+    x_t, t_t = _matrix_transpose(x), _matrix_transpose(t)
+    return (-(x @ t @ x) + (x @ x_t) @ (t_t - (t_t @ a) @ x)
+            + (t_t - x @ (a @ t_t)) @ (x_t @ x))
+
+
+def _pinv_jvp(t, ans, a, rcond, hermitian):
+    if hermitian:
+        a, t = _symmetric_from_triangle(a, lower=True), _symmetric_from_triangle(t, lower=True)
+    return _pinv_tangent(ans, a, t)
+
+
 pinv_ = primitive("pinv", lambda a, rcond, hermitian: numpy.linalg.pinv(
-    a, rcond=rcond, hermitian=hermitian), saves={"inputs", "answer"}, vjp=_pinv_vjp)
+    a, rcond=rcond, hermitian=hermitian), saves={"inputs", "answer"}, vjp=_pinv_vjp,
+    jvp=_pinv_jvp)
 
 
 _UNSET = object()
@@ -221,9 +288,18 @@ def _solve_pullback(g, ans, inputs, params, wanted):
     return grad_a, grad_b if wanted[1] else None
 
 
+def _solve_pushforward(tangents, ans, inputs, params):
+    """dx = A⁻¹ (db - dA x)."""
+    t_a, t_b = tangents
+    if t_a is None:
+        return solve_(inputs[0], t_b)
+    change = -(t_a @ ans) if t_b is None else t_b - t_a @ ans
+    return solve_(inputs[0], change)
+
+
 # b is a stack of matrices (..., M, K) here; solve() gives vectors an axis
 solve_ = primitive("solve", numpy.linalg.solve, saves={"inputs", "answer"},
-                   pullback=_solve_pullback)
+                   pullback=_solve_pullback, pushforward=_solve_pushforward)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.solve)
@@ -257,7 +333,7 @@ def _lstsq_pullback(g, ans, inputs, params, wanted):
         spread = 2 * (b - a @ x) * _as_row(g_residuals)
         grads.append((-(spread @ _matrix_transpose(x)), spread))
     if not _is_constant_zero(g_s):
-        u, _, vh = svd_(a, full_matrices=False, hermitian=False)
+        u, _, vh = svd_(a, full_matrices=False, hermitian=False, values_only=False)
         grads.append((u @ _diag_matrix(g_s) @ vh, None))
     grad_a = grad_b = None
     for term_a, term_b in grads:
@@ -267,9 +343,32 @@ def _lstsq_pullback(g, ans, inputs, params, wanted):
     return (grad_a if wanted[0] else None), (grad_b if wanted[1] else None)
 
 
+def _lstsq_pushforward(tangents, ans, inputs, params):
+    """x = A⁺ b: dx = dA⁺ b + A⁺ db, with the derivative of A⁺ at constant rank. The
+    residuals Σ r² (at full column rank, where Aᵀ r = 0): 2 Σ r ∘ (db - dA x). The singular
+    values: diag(Uᵀ dA V)."""
+    a, b = inputs
+    x, residuals = ans[0], ans[1]
+    t_a, t_b = tangents
+    pseudo = pinv_(a, rcond=params["rcond"], hermitian=False)
+    t_x = t_residuals = t_s = None
+    change = t_b                      # of r = b - A x, less A dx (which is orthogonal to r)
+    if t_a is not None:
+        t_x = _pinv_tangent(pseudo, a, t_a) @ b
+        change = -(t_a @ x) if t_b is None else t_b - t_a @ x
+        u, _, vh = svd_(a, full_matrices=False, hermitian=False, values_only=False)
+        t_s = _diagonal(_matrix_transpose(u) @ t_a @ _matrix_transpose(vh))
+    if t_b is not None:
+        t_x = pseudo @ t_b if t_x is None else t_x + pseudo @ t_b
+    if shape_of(residuals)[0]:
+        t_residuals = 2 * reductions.sum((b - a @ x) * change, axis=-2)
+    return t_x, t_residuals, None, t_s
+
+
 # (x, residuals, rank, s), all NumPy's; b is a matrix (M, K) here
 lstsq_ = primitive("lstsq", lambda a, b, rcond: tuple(numpy.linalg.lstsq(a, b, rcond=rcond)),
-                   saves={"inputs", "answer"}, pullback=_lstsq_pullback, n_outputs=4)
+                   saves={"inputs", "answer"}, pullback=_lstsq_pullback,
+                   pushforward=_lstsq_pushforward, n_outputs=4)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.lstsq)
@@ -297,14 +396,29 @@ def _cholesky_vjp(g, ans, a, upper):
     g_lower = _matrix_transpose(g) if upper else g
     strict_lower, diagonal, _ = _masks(shape_of(ans)[-1], ans.dtype)
     lower_t = _matrix_transpose(lower)
-    phi = (lower_t @ (g_lower * (strict_lower + diagonal))) * (strict_lower + 0.5 * diagonal)
+    phi = _phi(lower_t @ (g_lower * (strict_lower + diagonal)))
     # S = L⁻ᵀ P L⁻¹ as two triangular solves: (L⁻ᵀ (L⁻ᵀ P)ᵀ)ᵀ
     s = _matrix_transpose(solve_(lower_t, _matrix_transpose(solve_(lower_t, phi))))
     return _triangle_gradient(s, lower=not upper)
 
 
+def _phi(x):
+    """The lower triangle of x with its diagonal halved."""
+    strict_lower, diagonal, _ = _masks(shape_of(x)[-1], x.dtype)
+    return x * (strict_lower + 0.5 * diagonal)
+
+
+def _cholesky_jvp(t, ans, a, upper):
+    """dL = L Φ(L⁻¹ dA L⁻ᵀ), dA the symmetric matrix of the triangle NumPy reads."""
+    lower = _matrix_transpose(ans) if upper else ans
+    change = _symmetric_from_triangle(t, lower=not upper)
+    # L⁻¹ dA L⁻ᵀ = L⁻¹ (L⁻¹ dA)ᵀ, dA being symmetric
+    t_lower = lower @ _phi(solve_(lower, _matrix_transpose(solve_(lower, change))))
+    return _matrix_transpose(t_lower) if upper else t_lower
+
+
 cholesky_ = primitive("cholesky", lambda a, upper: numpy.linalg.cholesky(a, upper=upper),
-                      saves=ANSWER, vjp=_cholesky_vjp)
+                      saves=ANSWER, vjp=_cholesky_vjp, jvp=_cholesky_jvp)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.cholesky)
@@ -316,18 +430,22 @@ def cholesky(a, /, *, upper=False):
 
 
 # -- decompositions --------------------------------------------------------------------------
-def _qr_vjp(g, ans, a, mode):
-    """For m >= n (Walter & Lehmann; PyTorch's formula): with M = R R̄ᵀ - Q̄ᵀ Q and
-    copyltu(M) its lower triangle mirrored, Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ."""
-    q, r = ans
-    g_q, g_r = g
-    m, n = a.shape[-2:]                              # a is an Aval: shapes only
+def _require_qr_derivative(mode, m, n):
     if mode == "raw":
         raise NoDerivativeError("qr(mode='raw') returns Householder reflectors and has no "
                                 "gradient; use mode='reduced'")
     if m < n:
         raise NoDerivativeError(f"the gradient of qr is implemented for matrices with at least "
                                 f"as many rows as columns, not {m} x {n}")
+
+
+def _qr_vjp(g, ans, a, mode):
+    """For m >= n (Walter & Lehmann; PyTorch's formula): with M = R R̄ᵀ - Q̄ᵀ Q and
+    copyltu(M) its lower triangle mirrored, Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ."""
+    q, r = ans
+    g_q, g_r = g
+    m, n = a.shape[-2:]                              # a is an Aval: shapes only
+    _require_qr_derivative(mode, m, n)
     if mode == "complete" and m > n:
         # Q's last m - n columns are an arbitrary basis of the complement of A's columns
         if not _is_constant_zero(g_q[..., n:]):
@@ -342,8 +460,26 @@ def _qr_vjp(g, ans, a, mode):
     return _matrix_transpose(solve_(r, _matrix_transpose(g_q + q @ copyltu)))
 
 
+def _qr_jvp(t, ans, a, mode):
+    """From dA = dQ R + Q dR: C = Qᵀ dA R⁻¹ is Ω = Qᵀ dQ, antisymmetric, plus dR R⁻¹, upper
+    triangular; so Ω is C's strictly lower triangle less its transpose, dR = (C - Ω) R and
+    dQ = Q Ω + (I - QQᵀ) dA R⁻¹."""
+    q, r = ans
+    m, n = shape_of(a)[-2:]
+    _require_qr_derivative(mode, m, n)
+    if mode == "complete" and m > n:
+        raise NoDerivativeError("qr(mode='complete') of a tall matrix has no forward-mode "
+                                "derivative: Q's last m - n columns are an arbitrary basis; "
+                                "use mode='reduced'")
+    t_r_inverse = _matrix_transpose(solve_(_matrix_transpose(r), _matrix_transpose(t)))
+    c = _matrix_transpose(q) @ t_r_inverse
+    strict_lower = _masks(n, c.dtype)[0]
+    omega = c * strict_lower - _matrix_transpose(c * strict_lower)
+    return q @ omega + (t_r_inverse - q @ c), (c - omega) @ r
+
+
 qr_ = primitive("qr", lambda a, mode: tuple(numpy.linalg.qr(a, mode=mode)),
-                saves={"answer", "shapes"}, vjp=_qr_vjp, n_outputs=2)
+                saves={"answer", "shapes"}, vjp=_qr_vjp, jvp=_qr_jvp, n_outputs=2)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.qr)
@@ -351,9 +487,10 @@ def qr(a, mode="reduced"):
     """ndgrad's differentiable numpy.linalg.qr: ``(Q, R)``, or R alone for mode='r'.
 
     Gradients: for matrices with M >= N in modes 'reduced' and 'r' (and 'complete' when no
-    cotangent reaches Q's extra columns). Wide matrices (M < N) and mode='raw' raise
-    NoDerivativeError when differentiated. NumPy's deprecated 'full' is 'reduced' (with
-    NumPy's warning); its deprecated 'economic' is not supported.
+    cotangent reaches Q's extra columns; in forward mode, 'complete' needs M == N). Wide
+    matrices (M < N) and mode='raw' raise NoDerivativeError when differentiated. NumPy's
+    deprecated 'full' is 'reduced' (with NumPy's warning); its deprecated 'economic' is not
+    supported.
     """
     if mode in ("full", "f"):
         warnings.warn("The 'full' option is deprecated in favor of 'reduced'.\nFor backward "
@@ -368,7 +505,7 @@ def qr(a, mode="reduced"):
     return QRResult(*qr_(a, mode=mode))
 
 
-def _eigh_vjp(g, ans, a, UPLO):
+def _eigh_vjp(g, ans, a, UPLO, values_only):
     """Ā = V (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ with F_ij = 1 / (w_j - w_i) off the diagonal;
     with eigenvector cotangents, coinciding eigenvalues raise NoDerivativeError."""
     w, v = ans
@@ -380,8 +517,19 @@ def _eigh_vjp(g, ans, a, UPLO):
     return _triangle_gradient(v @ middle @ _matrix_transpose(v), lower=UPLO.upper() == "L")
 
 
-eigh_ = primitive("eigh", lambda a, UPLO: tuple(numpy.linalg.eigh(a, UPLO=UPLO)),
-                  saves=ANSWER, vjp=_eigh_vjp, n_outputs=2)
+def _eigh_jvp(t, ans, a, UPLO, values_only):
+    """With P = Vᵀ dA V (dA the symmetric matrix of the triangle NumPy reads) and F as in
+    _eigh_vjp: dw = diag(P), dV = V (F ∘ P)."""
+    w, v = ans
+    change = _matrix_transpose(v) @ _symmetric_from_triangle(t, lower=UPLO.upper() == "L") @ v
+    if _vectors_undefined(_coincidence(w, "eigh", "eigenvectors"), values_only):
+        return _diagonal(change), v * numpy.nan
+    return _diagonal(change), v @ (_reciprocal_gaps(w) * change)
+
+
+# values_only: the caller keeps the eigenvalues alone (see _vectors_undefined)
+eigh_ = primitive("eigh", lambda a, UPLO, values_only: tuple(numpy.linalg.eigh(a, UPLO=UPLO)),
+                  saves=ANSWER, vjp=_eigh_vjp, jvp=_eigh_jvp, n_outputs=2)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.eigh)
@@ -391,19 +539,21 @@ def eigh(a, UPLO="L"):
 
     The gradient through the eigenvectors divides by eigenvalue gaps: where two eigenvalues
     are closer than sqrt(eps) times their scale and a cotangent reaches the eigenvectors,
-    it raises NoDerivativeError. The eigenvalues' gradient is always defined (eigvalsh).
+    it raises NoDerivativeError (in forward mode, whenever the input carries a tangent).
+    The eigenvalues' gradient is always defined (eigvalsh).
     """
-    return EighResult(*eigh_(a, UPLO=UPLO))
+    return EighResult(*eigh_(a, UPLO=UPLO, values_only=False))
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
     """ndgrad's differentiable numpy.linalg.eigvalsh: gradient V diag(w̄) Vᵀ, defined for
-    repeated eigenvalues too."""
-    return eigh_(a, UPLO=UPLO)[0]
+    repeated eigenvalues too (their second derivatives are not: NoDerivativeError in
+    reverse mode, NaN in forward mode)."""
+    return eigh_(a, UPLO=UPLO, values_only=True)[0]
 
 
-def _svd_vjp(g, ans, a, full_matrices, hermitian):
+def _svd_vjp(g, ans, a, full_matrices, hermitian, values_only):
     """Townsend (2016), with F_ij = 1 / (s_j² - s_i²) off the diagonal:
     Ā = U [diag(s̄) + (F ∘ (UᵀŪ - ŪᵀU)) S + S (F ∘ (VᵀV̄ - V̄ᵀV))] Vᵀ
         + (I - UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ)."""
@@ -428,10 +578,9 @@ def _svd_vjp(g, ans, a, full_matrices, hermitian):
         middle = (_diag_matrix(g_s) + (gaps * (u_t @ g_u - _matrix_transpose(g_u) @ u))
                   * _as_row(s) + _as_column(s) * (gaps * (vh @ g_v - g_vh @ v)))
         grad = u @ middle @ vh
-        if m != n and numpy.any(numpy.asarray(s) == 0):
-            raise NoDerivativeError("the gradient of svd through the singular vectors of a "
-                                    "non-square matrix divides by its singular values, and "
-                                    "one is 0")
+        problem = _zero_singular_value(s, m, n)
+        if problem is not None:
+            raise NoDerivativeError(problem)
         if m > k:                                    # + (I - UUᵀ) Ū S⁻¹ Vᵀ
             grad = grad + ((g_u - u @ (u_t @ g_u)) / _as_row(s)) @ vh
         elif n > k:                                  # + U S⁻¹ V̄ᵀ (I - VVᵀ)
@@ -439,9 +588,41 @@ def _svd_vjp(g, ans, a, full_matrices, hermitian):
     return _triangle_gradient(grad, lower=True) if hermitian else grad
 
 
-svd_ = primitive("svd", lambda a, full_matrices, hermitian: tuple(numpy.linalg.svd(
+def _svd_jvp(t, ans, a, full_matrices, hermitian, values_only):
+    """With P = Uᵀ dA V and F as in _svd_vjp: dS = diag(P),
+    dU = U (F ∘ (P S + S Pᵀ)) + (I - UUᵀ) dA V S⁻¹ and dV = V (F ∘ (S P + Pᵀ S))
+    + (I - VVᵀ) dAᵀ U S⁻¹."""
+    u, s, vh = ans
+    m, n = shape_of(a)[-2:]
+    if full_matrices and m != n:
+        raise NoDerivativeError("svd(full_matrices=True) of a non-square matrix has no "
+                                "forward-mode derivative: the singular vectors beyond "
+                                "min(M, N) are an arbitrary basis; use full_matrices=False "
+                                "(or compute_uv=False for the values alone)")
+    if hermitian:
+        t = _symmetric_from_triangle(t, lower=True)
+    v = _matrix_transpose(vh)
+    change = _matrix_transpose(u) @ t @ v
+    t_s = _diagonal(change)
+    problem = (_coincidence(s, "svd", "singular vectors")
+               or _zero_singular_value(s, m, n))
+    if _vectors_undefined(problem, values_only):
+        return u * numpy.nan, t_s, vh * numpy.nan
+    gaps, row, column = _reciprocal_gaps(s * s), _as_row(s), _as_column(s)
+    change_t = _matrix_transpose(change)
+    t_u = u @ (gaps * (change * row + column * change_t))
+    t_v = v @ (gaps * (column * change + change_t * row))
+    if m > n:
+        t_u = t_u + (t @ v - u @ change) / row
+    elif n > m:
+        t_v = t_v + (_matrix_transpose(t) @ u - v @ change_t) / row
+    return t_u, t_s, _matrix_transpose(t_v)
+
+
+# values_only: the caller keeps the singular values alone (see _vectors_undefined)
+svd_ = primitive("svd", lambda a, full_matrices, hermitian, values_only: tuple(numpy.linalg.svd(
     a, full_matrices=full_matrices, hermitian=hermitian)), saves={"answer", "shapes"},
-    vjp=_svd_vjp, n_outputs=3)
+    vjp=_svd_vjp, jvp=_svd_jvp, n_outputs=3)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.svd)
@@ -451,12 +632,15 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     The singular values' gradient U diag(S̄) Vh is always defined. Through U and Vh:
     repeated singular values (closer than sqrt(eps) times their scale) raise
     NoDerivativeError, as do a zero singular value of a non-square matrix and cotangents on
-    the extra columns that full_matrices=True adds to a non-square matrix's U or Vh.
-    hermitian=True reads the lower triangle, as NumPy.
+    the extra columns that full_matrices=True adds to a non-square matrix's U or Vh; in
+    forward mode, which cannot tell whether U and Vh are used, each of these raises when
+    the input carries a tangent (compute_uv=False never does). hermitian=True reads the
+    lower triangle, as NumPy.
     """
     if not compute_uv:
-        return svd_(a, full_matrices=False, hermitian=bool(hermitian))[1]
-    return SVDResult(*svd_(a, full_matrices=bool(full_matrices), hermitian=bool(hermitian)))
+        return svd_(a, full_matrices=False, hermitian=bool(hermitian), values_only=True)[1]
+    return SVDResult(*svd_(a, full_matrices=bool(full_matrices), hermitian=bool(hermitian),
+                           values_only=False))
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.matrix_power)

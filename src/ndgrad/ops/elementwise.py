@@ -59,6 +59,13 @@ def _nonzero_or_one(x):
     return where(x == 0, 1, x)
 
 
+def _combine(first, second):
+    """The sum of two tangent contributions, either of which may be None (zero)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return first + second
+
+
 # -- arithmetic ---------------------------------------------------------------------------------
 add = _elementwise("add", numpy.add, saves=NOTHING,
                    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
@@ -141,8 +148,16 @@ def _arctan2_pullback(g, ans, inputs, params, wanted):
     return (scaled * x2 if wanted[0] else None, -(scaled * x1) if wanted[1] else None)
 
 
+def _arctan2_pushforward(tangents, ans, inputs, params):
+    """The same slopes, applied to both tangents at once: (x2 t1 - x1 t2) / (x1^2 + x2^2)."""
+    (x1, x2), (t1, t2) = inputs, tangents
+    numerator = _combine(t1 * x2 if t1 is not None else None,
+                         -(t2 * x1) if t2 is not None else None)
+    return numerator / _nonzero_or_one(x1 * x1 + x2 * x2)
+
+
 arctan2 = _elementwise(
-    "arctan2", numpy.arctan2, pullback=_arctan2_pullback,
+    "arctan2", numpy.arctan2, pullback=_arctan2_pullback, pushforward=_arctan2_pushforward,
     doc="ndgrad's differentiable numpy.arctan2: the angle of the point (x2, x1), gradients "
         "(x2, -x1) / (x1^2 + x2^2). At the origin, where the angle has no derivative, both "
         "gradients are 0 (NumPy's value there is 0); across the negative x2 axis the angle "
@@ -156,8 +171,17 @@ def _hypot_pullback(g, ans, inputs, params, wanted):
     return (scaled * x1 if wanted[0] else None, scaled * x2 if wanted[1] else None)
 
 
+def _hypot_pushforward(tangents, ans, inputs, params):
+    """The same slopes, applied to both tangents at once: (x1 t1 + x2 t2) / hypot."""
+    (x1, x2), (t1, t2) = inputs, tangents
+    numerator = _combine(t1 * x1 if t1 is not None else None,
+                         t2 * x2 if t2 is not None else None)
+    return numerator / _nonzero_or_one(ans)
+
+
 hypot = _elementwise(
     "hypot", numpy.hypot, saves={"inputs", "answer"}, pullback=_hypot_pullback,
+    pushforward=_hypot_pushforward,
     doc="ndgrad's differentiable numpy.hypot: sqrt(x1^2 + x2^2) without overflow; gradients "
         "xi / hypot, 0 at the origin (the subgradient of least norm, as linalg.norm of 0).")
 deg2rad = _elementwise("deg2rad", numpy.deg2rad, saves=NOTHING,
@@ -222,7 +246,7 @@ def _sinc_family_recurrence(t, n):
     return current
 
 
-sinc_ = primitive("sinc", _sinc_family,
+sinc_ = primitive("sinc", _sinc_family, jvp=ELEMENTWISE,
                   vjp=lambda g, ans, x, n: g * (-_PI_SQUARED * x) * sinc_(x, n=n + 1))
 
 
@@ -308,7 +332,17 @@ def _select_bits(condition, x, y):
     return numpy.bitwise_or(selected, mask, out=selected)
 
 
+def _where_pushforward(tangents, ans, inputs, params):
+    """where(condition, tx, ty), a missing tangent as 0. Not LINEAR: that would keep a
+    constant branch (``where(x > 0, x, 1)``) in the tangent instead of zeroing it."""
+    _, tx, ty = tangents
+    if tx is None and ty is None:        # only a float condition's tangent: no effect
+        return None
+    return where_(inputs[0], 0 if tx is None else tx, 0 if ty is None else ty)
+
+
 where_ = primitive("where", _where,                          # the condition gets no gradient
+                   pushforward=_where_pushforward,
                    vjp=(None,
                         lambda g, ans, condition, x, y: where_(condition, g, 0),
                         lambda g, ans, condition, x, y: where_(condition, 0, g)))
@@ -340,7 +374,7 @@ def _inside(a, a_min, a_max):
 
 
 clip_ = primitive(                  # the gradient passes inside; a bound gets it where it binds
-    "clip", numpy.clip,
+    "clip", numpy.clip, jvp=ELEMENTWISE,
     vjp=(lambda g, ans, a, a_min, a_max: where(_inside(a, a_min, a_max), g, 0),
          lambda g, ans, a, a_min, a_max: where(a < a_min, g, 0),
          lambda g, ans, a, a_min, a_max: where(
@@ -378,7 +412,7 @@ copysign = _elementwise(
     doc="ndgrad's differentiable numpy.copysign: |x1| with the sign of x2. x1's gradient is "
         "+1 where the signs agree and -1 where they differ, 0 at x1 = 0 (as abs); x2 gets "
         "none (the sign is piecewise constant).")
-nan_to_num_ = primitive("nan_to_num", numpy.nan_to_num,
+nan_to_num_ = primitive("nan_to_num", numpy.nan_to_num, jvp=ELEMENTWISE,
                         vjp=lambda g, ans, x, nan, posinf, neginf: where(isfinite(x), g, 0))
 
 

@@ -2,15 +2,16 @@
 
 concatenate and split are one primitive each, and each other's adjoint: concatenate's
 gradient is g split at the operands' boundaries, split's is the pieces' gradients
-concatenated (the engine gives zeros to the pieces nothing used). The rest are compositions.
+concatenated (the engine gives zeros to the pieces nothing used). Both are linear, so their
+tangents are the operation applied to the tangents. The rest are compositions.
 """
 
 from __future__ import annotations
 
 import numpy
 
-from .._ndarray import ndarray
-from .._primitive import NOTHING, SHAPES, primitive
+from .._ndarray import _wrap, ndarray
+from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import public
 from .._state import STATE
 from ..errors import NoDerivativeError
@@ -35,11 +36,19 @@ def _split_pullback(g, ans, inputs, params, wanted):
     return (concatenate_(*pieces, axis=params["axis"]),)
 
 
+def _concatenate_pushforward(tangents, ans, inputs, params):
+    """The tangents concatenated; an operand without one (a constant, maybe of an integer
+    dtype) contributes zeros."""
+    return concatenate_(*[_wrap(numpy.zeros(shape_of(x), dtype=ans.dtype), ndarray)
+                          if t is None else t for t, x in zip(tangents, inputs)], **params)
+
+
 concatenate_ = primitive("concatenate", _concatenate, saves=SHAPES,
-                         pullback=_concatenate_pullback)
+                         pullback=_concatenate_pullback, pushforward=_concatenate_pushforward)
 # a tuple of views, as many as the call asks for (n_outputs=None)
 split_ = primitive("split", lambda x, indices, axis: tuple(numpy.split(x, indices, axis=axis)),
-                   saves=NOTHING, view=True, n_outputs=None, pullback=_split_pullback)
+                   saves=NOTHING, view=True, n_outputs=None, pullback=_split_pullback,
+                   jvp=LINEAR)
 
 
 @public(numpy=numpy.concatenate)
@@ -252,7 +261,10 @@ def _pad_vjp(g, ans, x, pad_width, mode, constant_values):
     return scatter_add(g, shape=shape, key=sources, basic=False)
 
 
-pad_ = primitive("pad", _pad, saves=NOTHING, vjp=_pad_vjp)
+# affine in x: the border of a constant pad is constant, so the tangent's border is zero
+pad_ = primitive("pad", _pad, saves=NOTHING, vjp=_pad_vjp,
+                 jvp=lambda t, ans, x, pad_width, mode, constant_values: pad_(
+                     t, pad_width=pad_width, mode=mode, constant_values=0))
 
 
 @public(numpy=numpy.pad)

@@ -10,7 +10,7 @@ import warnings
 import numpy
 
 from .._ndarray import ndarray, to_numpy
-from .._primitive import primitive
+from .._primitive import MULTILINEAR, primitive
 from .._registry import public
 from . import reductions
 from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
@@ -43,7 +43,7 @@ def _tensordot_vjp_b(g, ans, a, b, axes):
 
 
 tensordot_ = primitive("tensordot", lambda a, b, axes: numpy.tensordot(a, b, axes=axes),
-                       vjp=(_tensordot_vjp_a, _tensordot_vjp_b))
+                       vjp=(_tensordot_vjp_a, _tensordot_vjp_b), jvp=MULTILINEAR)
 
 
 def _matrix_transpose(x):
@@ -72,7 +72,8 @@ def _matmul_vjp_b(g, ans, a, b):
     return matmul_(_matrix_transpose(a), g)
 
 
-matmul_ = primitive("matmul", numpy.matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b))
+matmul_ = primitive("matmul", numpy.matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+                    jvp=MULTILINEAR)
 
 
 @public(numpy=numpy.matmul)
@@ -402,7 +403,7 @@ def _einsum_pullback(g, ans, inputs, params, wanted):
 
 
 # subscripts: letters only, explicit output (as _parse_einsum gives them)
-einsum_ = primitive("einsum", _einsum_forward, pullback=_einsum_pullback)
+einsum_ = primitive("einsum", _einsum_forward, pullback=_einsum_pullback, jvp=MULTILINEAR)
 
 
 @public(numpy=numpy.einsum)
@@ -479,16 +480,24 @@ def _chain_product(arrays, splits, i, j):
     return matmul_(_chain_product(arrays, splits, i, k), _chain_product(arrays, splits, k + 1, j))
 
 
+def _nonzero_norm(ans):
+    """|x| where it is not 0, 1 where it is: d |x| = x / |x| dx is then 0 at x = 0 (the
+    smallest subgradient), since x is."""
+    return where(ans == 0, 1, ans)
+
+
 def _euclidean_vjp(g, ans, x, axis, keepdims):
-    """d |x| = x / |x| dx, taken as 0 where |x| = 0 (the smallest subgradient)."""
     g = spread_over(g, x.shape, axis, keepdims)
-    ans = spread_over(ans, x.shape, axis, keepdims)
-    return g * x / where(ans == 0, 1, ans)
+    return g * x / spread_over(_nonzero_norm(ans), x.shape, axis, keepdims)
+
+
+def _euclidean_jvp(t, ans, x, axis, keepdims):
+    return reductions.sum_(x * t, axis=axis, keepdims=keepdims) / _nonzero_norm(ans)
 
 
 euclidean_norm_ = primitive(
     "norm", lambda x, axis, keepdims: numpy.sqrt(numpy.sum(x * x, axis=axis, keepdims=keepdims)),
-    saves={"inputs", "answer"}, vjp=_euclidean_vjp)
+    saves={"inputs", "answer"}, vjp=_euclidean_vjp, jvp=_euclidean_jvp)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.norm)

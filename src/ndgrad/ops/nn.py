@@ -9,7 +9,7 @@ import math
 import numpy
 
 from .._ndarray import _wrap, default_dtype, ndarray
-from .._primitive import ANSWER, INPUTS, primitive
+from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
 from .._registry import REGISTRY, public
 from .._state import STATE
 from .axes import ndim_of, normalize_axis, shape_of
@@ -21,7 +21,8 @@ from .shape import astype, expand_dims, getitem, getitem_, reshape_, transpose_
 from .special import erf
 
 # -- activations -------------------------------------------------------------------------------
-relu = primitive("relu", lambda x: numpy.maximum(x, 0), saves=ANSWER,
+# Elementwise: each VJP rule is g times a slope, and serves as the JVP rule (ELEMENTWISE).
+relu = primitive("relu", lambda x: numpy.maximum(x, 0), saves=ANSWER, jvp=ELEMENTWISE,
                  vjp=lambda g, ans, x: g * (ans > 0))            # subgradient 0 at 0
 
 
@@ -30,17 +31,18 @@ def _sigmoid(x):
     return numpy.exp(-numpy.logaddexp(0, -x)).astype(x.dtype, copy=False)
 
 
-sigmoid = primitive("sigmoid", _sigmoid, saves=ANSWER,
+sigmoid = primitive("sigmoid", _sigmoid, saves=ANSWER, jvp=ELEMENTWISE,
                     vjp=lambda g, ans, x: g * ans * (1 - ans))
 # log(1 + exp(x)) as logaddexp(0, x): no overflow for large x, no cancellation for small
-softplus = primitive("softplus", lambda x: numpy.logaddexp(0, x),
+softplus = primitive("softplus", lambda x: numpy.logaddexp(0, x), jvp=ELEMENTWISE,
                      vjp=lambda g, ans, x: g * sigmoid(x))
 leaky_relu_ = primitive("leaky_relu", lambda x, slope: numpy.where(x > 0, x, x * slope),
+                        jvp=ELEMENTWISE,
                         vjp=lambda g, ans, x, slope: where(x > 0, g, g * slope))  # slope at 0
 # alpha (e^x - 1) for x <= 0; its slope there is alpha e^x = ans + alpha (the left one at 0)
 elu_ = primitive("elu",
                  lambda x, alpha: numpy.where(x > 0, x, alpha * numpy.expm1(numpy.minimum(x, 0))),
-                 saves={"inputs", "answer"},
+                 saves={"inputs", "answer"}, jvp=ELEMENTWISE,
                  vjp=lambda g, ans, x, alpha: where(x > 0, g, g * (ans + alpha)))
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -52,7 +54,7 @@ def _gelu(x):
 
 
 # x Phi(x), Phi the normal CDF: d = Phi(x) + x phi(x), with phi the normal density
-gelu = primitive("gelu", _gelu,
+gelu = primitive("gelu", _gelu, jvp=ELEMENTWISE,
                  vjp=lambda g, ans, x: g * (0.5 * (1 + erf(x * _SQRT_HALF))
                                             + x * exp(-0.5 * x * x) * _INV_SQRT_2PI))
 
@@ -214,9 +216,30 @@ def _fully_connected_pullback(g, ans, inputs, params, wanted):
     return grads
 
 
+def _fully_connected_pushforward(tangents, ans, inputs, params):
+    """d(x W^T + b) = dx W^T + x dW^T + db (db broadcast over the batch)."""
+    x, weight = inputs[0], inputs[1]
+    t_x, t_weight = tangents[0], tangents[1]
+    parts = [tangents[2]] if len(tangents) == 3 and tangents[2] is not None else []
+    if t_x is not None:
+        parts.append(fully_connected_(t_x, weight))
+    if t_weight is not None:
+        parts.append(fully_connected_(x, t_weight))
+    return _total(parts)
+
+
+def _total(parts):
+    """The sum of a pushforward's contributions (one per operand with a tangent; >= 1)."""
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
 # One node instead of transpose, matmul and add: a dense layer is the hot spot of an MLP.
 fully_connected_ = primitive("fully_connected", _fully_connected, saves=INPUTS,
-                             pullback=_fully_connected_pullback)
+                             pullback=_fully_connected_pullback,
+                             pushforward=_fully_connected_pushforward)
 
 
 @public(namespaces=("npx",))
@@ -302,30 +325,59 @@ def _normalize(x, gamma, beta, axes, channel, eps):
     return out
 
 
+def _standardized(x, axes, eps):
+    """x^ = (x - mean) / std over ``axes``, and 1 / std, recomputed with ndgrad ops so that
+    the rules using them are differentiated again (create_graph, forward over reverse)."""
+    centred = x - mean(x, axis=axes, keepdims=True)
+    inv_std = 1 / sqrt(mean(centred * centred, axis=axes, keepdims=True) + eps)
+    return centred * inv_std, inv_std
+
+
+def _standardizing_slope(v, normalized, inv_std, axes):
+    """The derivative of x -> x^ applied to v: (v - mean(v) - x^ mean(x^ v)) / std. The map
+    is symmetric (a projection scaled by 1/std), so it serves the VJP and the JVP alike."""
+    return inv_std * (v - mean(v, axis=axes, keepdims=True)
+                      - normalized * mean(v * normalized, axis=axes, keepdims=True))
+
+
 def _normalize_pullback(g, ans, inputs, params, wanted):
     """With x^ = (x - mean) / std over ``axes`` and y = gamma x^ + beta, the closed form:
     dbeta = sum g, dgamma = sum g x^ (over all axes but the channel's), and with
-    h = gamma g, dx = (h - mean(h) - x^ mean(h x^)) / std. The statistics are recomputed
-    with ndgrad ops, so that under create_graph the rule is differentiated again."""
+    h = gamma g, dx = (h - mean(h) - x^ mean(h x^)) / std."""
     x, gamma, _ = inputs
-    axes, channel, eps = params["axes"], params["channel"], params["eps"]
+    axes, channel = params["axes"], params["channel"]
     others = tuple(i for i in range(ndim_of(x)) if i != channel)
-    centred = x - mean(x, axis=axes, keepdims=True)
-    inv_std = 1 / sqrt(mean(centred * centred, axis=axes, keepdims=True) + eps)
-    normalized = centred * inv_std
+    normalized, inv_std = _standardized(x, axes, params["eps"])
     grads = [None, None, sum(g, axis=others) if wanted[2] else None]
     if wanted[1]:
         grads[1] = sum(g * normalized, axis=others)
     if wanted[0]:
         h = g * reshape_(gamma, shape=_channel_shape(shape_of(x), channel))
-        grads[0] = inv_std * (h - mean(h, axis=axes, keepdims=True)
-                              - normalized * mean(h * normalized, axis=axes, keepdims=True))
+        grads[0] = _standardizing_slope(h, normalized, inv_std, axes)
     return grads
+
+
+def _normalize_pushforward(tangents, ans, inputs, params):
+    """dy = gamma dx^ + dgamma x^ + dbeta, with dx^ = (dx - mean(dx) - x^ mean(x^ dx)) / std;
+    gamma's and beta's tangents broadcast along the channel."""
+    x, gamma, _ = inputs
+    t_x, t_gamma, t_beta = tangents
+    axes, shape = params["axes"], _channel_shape(shape_of(x), params["channel"])
+    normalized, inv_std = _standardized(x, axes, params["eps"])
+    parts = []
+    if t_x is not None:
+        parts.append(reshape_(gamma, shape=shape)
+                     * _standardizing_slope(t_x, normalized, inv_std, axes))
+    if t_gamma is not None:
+        parts.append(reshape_(t_gamma, shape=shape) * normalized)
+    if t_beta is not None:
+        parts.append(reshape_(t_beta, shape=shape))
+    return _total(parts)
 
 
 # One node with the closed-form backward: 1.5 times as fast as the composite of a dozen.
 normalization = primitive("normalization", _normalize, saves=INPUTS,
-                          pullback=_normalize_pullback)
+                          pullback=_normalize_pullback, pushforward=_normalize_pushforward)
 
 
 def _check_channel_vectors(name, shape, axis, **vectors):

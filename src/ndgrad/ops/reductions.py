@@ -27,19 +27,30 @@ sum_ = primitive("sum", lambda x, axis, keepdims, dtype=None: numpy.sum(
                      g, x.shape, axis, keepdims), jvp=LINEAR)
 
 
+def _winners(ans, x, axis, keepdims):
+    """Where x holds its group's extreme (a constant mask of x's shape) and how many elements
+    share it (of the reduced shape, per ``keepdims``)."""
+    winners = x == reshape_(ans, shape=kept_shape(x.shape, axis))
+    return winners, winners.sum(axis=axis, keepdims=keepdims)
+
+
 def _extremum_vjp(g, ans, x, axis, keepdims):
     """The cotangent goes to the extreme elements, split evenly among ties (API.md 10)."""
-    shape = kept_shape(x.shape, axis)
-    g = reshape_(g, shape=shape)
-    winners = x == reshape_(ans, shape=shape)
-    count = winners.sum(axis=axis, keepdims=True).astype(g.dtype)
-    return winners * (g / count)     # divide the reduced-size array, not the full one
+    winners, count = _winners(ans, x, axis, keepdims=True)
+    g = reshape_(g, shape=count.shape)
+    return winners * (g / count.astype(g.dtype))     # divide the reduced-size array
+
+
+def _extremum_jvp(t, ans, x, axis, keepdims):
+    """The tangent's mean over the extreme elements (the transpose of the even split)."""
+    winners, count = _winners(ans, x, axis, keepdims)
+    return sum_(winners * t, axis=axis, keepdims=keepdims) / count.astype(t.dtype)
 
 
 amax_ = primitive("max", lambda x, axis, keepdims: numpy.amax(x, axis=axis, keepdims=keepdims),
-                  saves={"inputs", "answer"}, vjp=_extremum_vjp)
+                  saves={"inputs", "answer"}, vjp=_extremum_vjp, jvp=_extremum_jvp)
 amin_ = primitive("min", lambda x, axis, keepdims: numpy.amin(x, axis=axis, keepdims=keepdims),
-                  saves={"inputs", "answer"}, vjp=_extremum_vjp)
+                  saves={"inputs", "answer"}, vjp=_extremum_vjp, jvp=_extremum_jvp)
 
 
 def _along(axis, index):
@@ -67,7 +78,7 @@ def _shifted(x, axis, toward_end, fill):
 
 
 cumsum_ = primitive("cumsum", lambda x, axis, dtype=None: numpy.cumsum(x, axis=axis, dtype=dtype),
-                    saves=NOTHING,
+                    saves=NOTHING, jvp=LINEAR,
                     # the adjoint of a running sum is a running sum from the other end
                     vjp=lambda g, ans, x, axis, dtype=None: _reverse(
                         cumsum_(_reverse(g, axis), axis=axis), axis))
@@ -113,10 +124,25 @@ def _linear_scan_pullback(g, ans, inputs, params, wanted):
     return (adjoint if wanted[0] else None), grad_a
 
 
-# The first-order linear recurrence behind cumprod's gradient; closed under differentiation,
-# so cumprod (and prod) have exact gradients of every order also where factors are zero.
+def _linear_scan_pushforward(tangents, ans, inputs, params):
+    """The same recurrence, driven by b's tangent plus each edge weight's tangent times the
+    value that crosses the edge."""
+    drive, weights = tangents
+    axis, reverse = params["axis"], params["reverse"]
+    if weights is not None:
+        if reverse:
+            crossing = weights * _shifted(ans, axis, toward_end=False, fill=0)
+        else:
+            crossing = _shifted(weights * ans, axis, toward_end=True, fill=0)
+        drive = crossing if drive is None else drive + crossing
+    return linear_scan(drive, inputs[1], axis=axis, reverse=reverse)
+
+
+# The first-order linear recurrence behind cumprod's derivatives; closed under
+# differentiation, so cumprod (and prod) have exact derivatives of every order also where
+# factors are zero.
 linear_scan = primitive("linear_scan", _linear_scan, saves={"inputs", "answer"},
-                        pullback=_linear_scan_pullback)
+                        pullback=_linear_scan_pullback, pushforward=_linear_scan_pushforward)
 
 
 def _divisible(ans):
@@ -130,6 +156,13 @@ def _divisible(ans):
     return bool(numpy.all(numpy.isfinite(ans) & (ans != 0)))
 
 
+def _cumprod_chain(ans, x, axis):
+    """The product before each position (1 at the start) and the factor after it (0 at the
+    end): the weights of cumprod's derivative recurrences."""
+    return (_shifted(ans, axis, toward_end=True, fill=1),
+            _shifted(x, axis, toward_end=False, fill=0))
+
+
 def _cumprod_vjp(g, ans, x, axis, dtype=None):
     """d y_k / d x_i = prod_(j <= k, j != i) x_j for i <= k, so the gradient at i is the
     product of the factors before i times s_i = sum_(k >= i) g_k prod_(i < j <= k) x_j.
@@ -137,14 +170,20 @@ def _cumprod_vjp(g, ans, x, axis, dtype=None):
     else s is the reverse recurrence s_i = g_i + x_(i+1) s_(i+1), with no division."""
     if _divisible(ans):
         return _reverse(cumsum_(_reverse(g * ans, axis), axis=axis), axis) / x
-    before = _shifted(ans, axis, toward_end=True, fill=1)
-    return before * linear_scan(g, _shifted(x, axis, toward_end=False, fill=0), axis=axis,
-                                reverse=True)
+    before, after = _cumprod_chain(ans, x, axis)
+    return before * linear_scan(g, after, axis=axis, reverse=True)
+
+
+def _cumprod_jvp(t, ans, x, axis, dtype=None):
+    """The transpose of the gradient's recurrence: dy_k = y_(k-1) t_k + x_k dy_(k-1), with
+    no division."""
+    before, after = _cumprod_chain(ans, x, axis)
+    return linear_scan(before * t, after, axis=axis, reverse=False)
 
 
 cumprod_ = primitive("cumprod", lambda x, axis, dtype=None: numpy.cumprod(x, axis=axis,
                                                                           dtype=dtype),
-                     saves={"inputs", "answer"}, vjp=_cumprod_vjp)
+                     saves={"inputs", "answer"}, vjp=_cumprod_vjp, jvp=_cumprod_jvp)
 
 
 def _products_of_the_others(x, axes):
@@ -166,18 +205,21 @@ def _products_of_the_others(x, axes):
     return transpose_(others, axes=tuple(int(i) for i in numpy.argsort(order)))
 
 
-def _prod_vjp(g, ans, x, axis, keepdims, dtype=None):
+def _prod_slopes(ans, x, axis, keepdims):
     """d prod(x) / d x_i = the product of the other factors: prod(x) / x_i where that divides
     exactly (cheapest), else the products from both sides, with no division."""
-    g = spread_over(g, x.shape, axis, keepdims)
     if _divisible(ans):
-        return g * spread_over(ans, x.shape, axis, keepdims) / x
-    return g * _products_of_the_others(x, axis)
+        return spread_over(ans, x.shape, axis, keepdims) / x
+    return _products_of_the_others(x, axis)
 
 
 prod_ = primitive("prod", lambda x, axis, keepdims, dtype=None: numpy.prod(
                       x, axis=axis, keepdims=keepdims, dtype=dtype),
-                  saves={"inputs", "answer"}, vjp=_prod_vjp)
+                  saves={"inputs", "answer"},
+                  vjp=lambda g, ans, x, axis, keepdims, dtype=None: spread_over(
+                      g, x.shape, axis, keepdims) * _prod_slopes(ans, x, axis, keepdims),
+                  jvp=lambda t, ans, x, axis, keepdims, dtype=None: sum_(
+                      t * _prod_slopes(ans, x, axis, keepdims), axis=axis, keepdims=keepdims))
 argmax_ = primitive("argmax", lambda x, axis, keepdims: numpy.argmax(x, axis=axis,
                                                                       keepdims=keepdims),
                     nondiff=True)

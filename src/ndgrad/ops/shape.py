@@ -2,7 +2,9 @@
 casts, copies, reversal and rolls, diagonals and triangles, indexing and the functional index
 updates of ``x.at[...]``.
 
-All are linear, so each rule applies the adjoint shape operation to ``g``.
+All are linear, so each VJP rule applies the adjoint shape operation to ``g`` and each JVP
+is the operation applied to the tangent (``jvp=LINEAR``); the index updates, whose written
+values may be constants of any dtype, give such an operand a zero tangent themselves.
 """
 
 from __future__ import annotations
@@ -36,9 +38,9 @@ def _broadcast_to(x, shape):
     return view if STATE.raw_rules else numpy.array(view)
 
 
-reshape_ = primitive("reshape", numpy.reshape, saves=SHAPES, view=True,
+reshape_ = primitive("reshape", numpy.reshape, saves=SHAPES, view=True, jvp=LINEAR,
                      vjp=lambda g, ans, x, shape: reshape_(g, shape=x.shape))
-transpose_ = primitive("transpose", numpy.transpose, saves=NOTHING, view=True,
+transpose_ = primitive("transpose", numpy.transpose, saves=NOTHING, view=True, jvp=LINEAR,
                        vjp=lambda g, ans, x, axes: transpose_(
                            g, axes=tuple(numpy.argsort(axes))))
 broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES, jvp=LINEAR,
@@ -47,7 +49,7 @@ sum_to_shape = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES, jvp=LINEAR
                          vjp=lambda g, ans, x, shape: broadcast_to_(g, shape=x.shape))
 astype_ = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES, jvp=LINEAR,
                     vjp=lambda g, ans, x, dtype: astype_(g, dtype=x.dtype))
-copy_ = primitive("copy", numpy.copy, saves=NOTHING, vjp=lambda g, ans, x: g)
+copy_ = primitive("copy", numpy.copy, saves=NOTHING, jvp=LINEAR, vjp=lambda g, ans, x: g)
 # the same data as a new point of the graph: where func.grad's inner variables begin
 identity = primitive("identity", lambda x: x, saves=NOTHING, view=True,
                      vjp=lambda g, ans, x: g, jvp=LINEAR)
@@ -180,9 +182,9 @@ def _scatter_add(g, shape, key, basic):
     return _added_at(numpy.zeros(shape, dtype=g.dtype), key, g, basic)
 
 
-scatter_add = primitive("scatter_add", _scatter_add, saves=NOTHING,
+scatter_add = primitive("scatter_add", _scatter_add, saves=NOTHING, jvp=LINEAR,
                         vjp=lambda g, ans, x, shape, key, basic: getitem_(g, key=key))
-getitem_ = primitive("getitem", lambda x, key: x[key], saves=SHAPES, view=True,
+getitem_ = primitive("getitem", lambda x, key: x[key], saves=SHAPES, view=True, jvp=LINEAR,
                      vjp=lambda g, ans, x, key: scatter_add(
                          g, shape=x.shape, key=key, basic=_is_basic_index(key)))
 
@@ -246,10 +248,20 @@ def _set_values_vjp(g, ans, x, values, key, basic):
     return picked if kept is None else picked * kept
 
 
+def _index_set_pushforward(tangents, ans, inputs, params):
+    """Linear in x and the values jointly; an operand without a tangent (a constant, maybe
+    of an integer dtype or a Python number) contributes zeros."""
+    tx, tv = tangents
+    if tx is None:
+        tx = _wrap(numpy.zeros(ans.shape, dtype=ans.dtype), ndarray)
+    return index_set(tx, 0 if tv is None else tv, **params)
+
+
 index_set = primitive(
     "index_set", _index_set, saves=SHAPES,
     vjp=(lambda g, ans, x, values, key, basic: index_set(g, 0, key=key, basic=basic),
          _set_values_vjp),
+    pushforward=_index_set_pushforward,
     doc="x.at[key].set(values): a copy of x with values written at key; x's gradient is g "
         "with the written positions zeroed, the values' is g[key].")
 index_add = primitive(
@@ -257,6 +269,9 @@ index_add = primitive(
     saves=NOTHING,
     vjp=(lambda g, ans, x, values, key, basic: g,
          lambda g, ans, x, values, key, basic: getitem_(g, key=key)),
+    jvp=(lambda t, ans, x, values, key, basic: t,
+         lambda t, ans, x, values, key, basic: scatter_add(t, shape=shape_of(x), key=key,
+                                                           basic=basic)),
     doc="x.at[key].add(values): a copy of x with values added at key (repeated indices "
         "accumulate, as numpy.add.at); x's gradient is g, the values' is g[key].")
 
@@ -443,7 +458,7 @@ def flipud(m):
     return _reversed(m, (0,))
 
 
-roll_ = primitive("roll", numpy.roll, saves=NOTHING,
+roll_ = primitive("roll", numpy.roll, saves=NOTHING, jvp=LINEAR,
                   vjp=lambda g, ans, x, shift, axis: roll_(g, shift=_negated(shift), axis=axis))
 
 
@@ -499,10 +514,10 @@ def _embed_diagonal(d, shape, offset, axis1, axis2):
 diagonal_ = primitive(
     "diagonal",
     lambda x, offset, axis1, axis2: numpy.diagonal(x, offset, axis1, axis2).copy(),
-    saves=SHAPES, vjp=lambda g, ans, x, offset, axis1, axis2: embed_diagonal(
+    saves=SHAPES, jvp=LINEAR, vjp=lambda g, ans, x, offset, axis1, axis2: embed_diagonal(
         g, shape=x.shape, offset=offset, axis1=axis1, axis2=axis2))
 embed_diagonal = primitive(
-    "embed_diagonal", _embed_diagonal, saves=NOTHING,
+    "embed_diagonal", _embed_diagonal, saves=NOTHING, jvp=LINEAR,
     vjp=lambda g, ans, d, shape, offset, axis1, axis2: diagonal_(
         g, offset=offset, axis1=axis1, axis2=axis2),
     doc="Zeros with the given diagonals written in: the adjoint of diagonal (np.diag of a "
@@ -543,8 +558,10 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 # triu and tril keep a triangle and zero the rest: projections, so each is its own adjoint
-triu_ = primitive("triu", numpy.triu, saves=NOTHING, vjp=lambda g, ans, m, k: triu_(g, k=k))
-tril_ = primitive("tril", numpy.tril, saves=NOTHING, vjp=lambda g, ans, m, k: tril_(g, k=k))
+triu_ = primitive("triu", numpy.triu, saves=NOTHING, jvp=LINEAR,
+                  vjp=lambda g, ans, m, k: triu_(g, k=k))
+tril_ = primitive("tril", numpy.tril, saves=NOTHING, jvp=LINEAR,
+                  vjp=lambda g, ans, m, k: tril_(g, k=k))
 
 
 @public(numpy=numpy.triu)

@@ -1,14 +1,15 @@
 """Sorting, partitioning and searching. The gradient of sort sends each output's cotangent
 back to the element that landed there; elements that tie share their block's cotangents
-equally (API.md semantic 10), which keeps the gradient symmetric in the tied inputs.
-partition's gradient is sort's; argsort, argpartition, searchsorted and nonzero give integers
-and no gradient."""
+equally (API.md semantic 10), which keeps the gradient symmetric in the tied inputs. The
+tangent is the transpose of that: the tangent gathered by the sorting permutation, averaged
+over each block of ties. partition's derivatives are sort's; argsort, argpartition,
+searchsorted and nonzero give integers and no gradient."""
 
 from __future__ import annotations
 
 import numpy
 
-from .._primitive import NOTHING, primitive
+from .._primitive import LINEAR, NOTHING, primitive
 from .._registry import public
 from .axes import ndim_of, normalize_axis
 
@@ -18,7 +19,7 @@ def _gather(x, indices, inverse, axis):
 
 
 # Reorders along an axis by a permutation; its adjoint is the inverse permutation.
-permute = primitive("permute", _gather, saves=NOTHING,
+permute = primitive("permute", _gather, saves=NOTHING, jvp=LINEAR,
                     vjp=lambda g, ans, x, indices, inverse, axis: permute(
                         g, indices=inverse, inverse=indices, axis=axis))
 
@@ -41,22 +42,34 @@ def _average_ties(g, sorted_values, axis):
 
 
 # A symmetric linear map (averaging within blocks), so it is its own adjoint.
-average_ties = primitive("average_ties", _average_ties, saves=NOTHING,
+average_ties = primitive("average_ties", _average_ties, saves=NOTHING, jvp=LINEAR,
                          vjp=lambda g, ans, x, sorted_values, axis: average_ties(
                              g, sorted_values=sorted_values, axis=axis))
 
 
-def _sort_vjp(g, ans, x, axis):
+def _sorting(x, axis):
+    """The stable sorting permutation of ``x`` along ``axis``, its inverse, and the sorted
+    values (constants: where the derivatives send each element)."""
     raw = numpy.asarray(x)
     order = numpy.argsort(raw, axis=axis, kind="stable")
     inverse = numpy.argsort(order, axis=axis, kind="stable")
-    sorted_values = numpy.take_along_axis(raw, order, axis=axis)
+    return order, inverse, numpy.take_along_axis(raw, order, axis=axis)
+
+
+def _sort_vjp(g, ans, x, axis):
+    order, inverse, sorted_values = _sorting(x, axis)
     g = average_ties(g, sorted_values=sorted_values, axis=axis)
     return permute(g, indices=inverse, inverse=order, axis=axis)
 
 
+def _sort_jvp(t, ans, x, axis):
+    order, inverse, sorted_values = _sorting(x, axis)
+    t = permute(t, indices=order, inverse=inverse, axis=axis)
+    return average_ties(t, sorted_values=sorted_values, axis=axis)
+
+
 sort_ = primitive("sort", lambda x, axis: numpy.sort(x, axis=axis, kind="stable"),
-                  vjp=_sort_vjp)
+                  vjp=_sort_vjp, jvp=_sort_jvp)
 
 
 def _along(a, axis, order=None):
@@ -92,13 +105,18 @@ def argsort(a, axis=-1, kind=None, order=None):
 
 def _partition_vjp(g, ans, x, kth, axis):
     """Sort's gradient, after moving g from the partitioned order to the sorted one."""
-    order = numpy.argsort(numpy.asarray(ans), axis=axis, kind="stable")
-    inverse = numpy.argsort(order, axis=axis, kind="stable")
+    order, inverse, _ = _sorting(ans, axis)
     return _sort_vjp(permute(g, indices=order, inverse=inverse, axis=axis), None, x, axis)
 
 
+def _partition_jvp(t, ans, x, kth, axis):
+    """Sort's tangent, moved from the sorted order to the partitioned one."""
+    order, inverse, _ = _sorting(ans, axis)
+    return permute(_sort_jvp(t, None, x, axis), indices=inverse, inverse=order, axis=axis)
+
+
 partition_ = primitive("partition", lambda x, kth, axis: numpy.partition(x, kth, axis=axis),
-                       saves={"inputs", "answer"}, vjp=_partition_vjp)
+                       saves={"inputs", "answer"}, vjp=_partition_vjp, jvp=_partition_jvp)
 argpartition_ = primitive("argpartition",
                           lambda x, kth, axis: numpy.argpartition(x, kth, axis=axis),
                           nondiff=True)

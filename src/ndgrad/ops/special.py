@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy
 
 from .._ndarray import ndarray, to_numpy
-from .._primitive import ANSWER, primitive
+from .._primitive import ANSWER, ELEMENTWISE, primitive
 from .._registry import REGISTRY, public
 from . import nn  # nn's gelu imports erf from here when first called: no import cycle
 from .axes import normalize_axes, shape_of
@@ -26,8 +26,9 @@ from .shape import broadcast_to_
 
 
 def _special(name, kernel, **kwargs):
-    """Declare an elementwise primitive over a float64 kernel; publish it in scipy.special."""
-    prim = primitive(name, _real(kernel), **kwargs)
+    """Declare an elementwise primitive over a float64 kernel; publish it in scipy.special.
+    Its Jacobian is diagonal, so its VJP rule serves as its JVP rule."""
+    prim = primitive(name, _real(kernel), jvp=ELEMENTWISE, **kwargs)
     REGISTRY.add(prim, name, namespaces=("scipy.special",))
     return prim
 
@@ -253,7 +254,8 @@ def _polygamma(x, n):
 _DIGAMMA_AT_ROOT = [_polygamma(numpy.array([_ROOT_HIGH]), k)[0] / math.factorial(k)
                     for k in range(1, 17)]
 
-polygamma_ = primitive("polygamma", _real(_polygamma),   # d psi_n = psi_(n+1) dx
+# d psi_n = psi_(n+1) dx
+polygamma_ = primitive("polygamma", _real(_polygamma), jvp=ELEMENTWISE,
                        vjp=lambda g, ans, x, n: g * polygamma_(x, n=n + 1))
 
 
@@ -379,7 +381,8 @@ def _xlogy_y_vjp(g, ans, x, y):
     return g * (x / where(both_zero, 1, y))
 
 
-xlogy = primitive("xlogy", _xlogy, vjp=(lambda g, ans, x, y: g * log(y), _xlogy_y_vjp),
+xlogy = primitive("xlogy", _xlogy, jvp=ELEMENTWISE,
+                  vjp=(lambda g, ans, x, y: g * log(y), _xlogy_y_vjp),
                   doc="ndgrad's differentiable scipy.special.xlogy: x log(y), and 0 where "
                       "x == 0 (unless y is nan).")
 REGISTRY.add(xlogy, "xlogy", namespaces=("scipy.special",))
