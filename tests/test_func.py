@@ -1,8 +1,11 @@
 """ndgrad.func: forward mode, the functional transforms, their composition and their errors."""
 
+import doctest
+
 import numpy
 import pytest
 
+import ndgrad._custom
 from ndgrad import autograd, func, np
 from ndgrad.errors import NoDerivativeError
 
@@ -29,6 +32,11 @@ def mixed(x):
 
 X = numpy.array([0.3, -1.2, 0.7, 2.0])
 U = numpy.array([1.0, 0.5, -2.0, 0.25])
+
+
+@pytest.mark.parametrize("module", [func, ndgrad._custom], ids=["func", "custom"])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(module).failed == 0
 
 
 # -- forward mode --------------------------------------------------------------------------

@@ -369,3 +369,32 @@ def test_numpy_linalg_functions_on_ndgrad_arrays_are_recorded():
     y.backward()
     numpy.testing.assert_allclose(a.grad.asnumpy(),
                                   y.item() * numpy.linalg.inv(a.asnumpy()).T, rtol=1e-10)
+
+
+# -- forward mode at the points where reverse mode decides late -----------------------------
+def _f64(values):
+    return np.array(numpy.asarray(values, dtype=numpy.float64))
+
+
+def test_forward_mode_refuses_the_arbitrary_basis_of_a_full_svd():
+    from ndgrad import func
+    a = _f64(numpy.arange(6.0).reshape(3, 2) + numpy.eye(3, 2))
+    with pytest.raises(NoDerivativeError, match="full_matrices=False"):
+        func.jvp(lambda m: np.linalg.svd(m)[1], (a,), (_f64(numpy.ones((3, 2))),))
+    _, ds = func.jvp(lambda m: np.linalg.svd(m, full_matrices=False)[1], (a,),
+                     (_f64(numpy.ones((3, 2))),))
+    assert numpy.all(numpy.isfinite(ds.asnumpy()))
+
+
+def test_forward_mode_eigenvalues_at_repeated_values_are_defined():
+    from ndgrad import func
+    a = _f64(numpy.diag([1.0, 2.0, 2.0]))
+    t = _f64([[0.0, 0.0, 0.0], [0.0, 1.0, 0.5], [0.0, 0.5, 3.0]])
+    _, dw = func.jvp(np.linalg.eigvalsh, (a,), (t,))
+    # Where two eigenvalues coincide their order is not differentiable; ndgrad gives
+    # diag(V^T t V) for NumPy's V, as reverse mode does: finite, and its sum is the exact
+    # derivative of the trace (the sum of the eigenvalues)
+    assert numpy.all(numpy.isfinite(dw.asnumpy()))
+    numpy.testing.assert_allclose(dw.asnumpy().sum(), numpy.trace(t.asnumpy()), rtol=1e-12)
+    with pytest.raises(NoDerivativeError, match="coincide"):
+        func.jvp(lambda m: np.linalg.eigh(m)[1], (a,), (t,))
