@@ -10,11 +10,11 @@
 array([ 0.,  4.,  8., 12.])
 """
 
-from . import autograd, errors, func, nd, np, npx, scipy
+from . import autograd, errors, func, nd, np, npx, scipy, viz
 from ._device import Device, cpu, gpu
 from ._ndarray import default_dtype, ndarray, set_default_dtype
 
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "errors", "func", "nd", "np", "npx", "scipy", "ndarray", "Device",
+__all__ = ["autograd", "errors", "func", "nd", "np", "npx", "scipy", "viz", "ndarray", "Device",
            "cpu", "gpu", "default_dtype", "set_default_dtype", "__version__"]

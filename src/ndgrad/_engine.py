@@ -9,6 +9,7 @@ the totals to the gradient sinks that ``attach_grad`` created.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Sequence
 
 import numpy
@@ -38,7 +39,7 @@ class Node:
 
     __slots__ = ("primitive", "parents", "parent_indices", "params", "inputs", "versions",
                  "ans", "ans_versions", "ans_tangents", "shapes", "dtypes", "sink", "released",
-                 "hooks", "origin")
+                 "hooks", "origin", "cuts", "variable", "__weakref__")
 
     def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
         self.primitive = primitive
@@ -46,6 +47,8 @@ class Node:
         self.params = params
         self.parent_indices = self.inputs = self.versions = self.ans = None
         self.ans_versions = self.ans_tangents = self.sink = self.hooks = self.origin = None
+        self.cuts = None          # {operand position: Cut} for operands cut by detach/pause
+        self.variable = None      # a leaf's array, held weakly (for pictures of the graph)
         self.released = False
         if len(results) == 1:
             data = results[0]._data
@@ -56,9 +59,10 @@ class Node:
             self.dtypes = tuple([r._data.dtype for r in results])
 
     @classmethod
-    def leaf(cls, array: Any, sink: GradSink) -> "Node":
+    def leaf(cls, array: Any, sink: GradSink | None) -> "Node":
         node = cls(None, (), {}, (array,))
         node.sink = sink
+        node.variable = weakref.ref(array)
         return node
 
     @property

@@ -6,6 +6,7 @@ this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Iterator
 
 import numpy
@@ -92,9 +93,11 @@ class ndarray(metaclass=_ArrayType):
     ``asnumpy``, ``ctx``).
     """
 
-    # _tangents (forward mode: {level: tangent array}) is set only on arrays that carry one,
-    # and read with getattr(..., None): the common case pays nothing for it.
-    __slots__ = ("_data", "_node", "_index", "_sink", "_version", "_tangents", "__weakref__")
+    # _tangents (forward mode: {level: tangent array}) and _cut (where detach() or pause()
+    # cut this array's history: for pictures and explanations) are set only on arrays that
+    # have one, and read with getattr(..., None): the common case pays nothing for them.
+    __slots__ = ("_data", "_node", "_index", "_sink", "_version", "_tangents", "_cut",
+                 "__weakref__")
     __hash__ = None  # type: ignore[assignment]  # mutable and compared elementwise, as NumPy
     # Make NumPy defer to ndgrad in mixed operations such as numpy_array + x.
     __array_priority__ = 100
@@ -164,6 +167,9 @@ class ndarray(metaclass=_ArrayType):
             self._sink = GradSink(buffer, grad_req)
         if self._node is None:
             self._node = Node.leaf(self, self._sink)
+            cut = getattr(self, "_cut", None)
+            if cut is not None:            # a variable made from a detached value
+                self._node.cuts = {"self": cut}
         else:
             self._node.sink = self._sink
 
@@ -201,6 +207,8 @@ class ndarray(metaclass=_ArrayType):
         """The same data with no history: gradients do not flow through the result."""
         array = _wrap(self._data, type(self))
         array._version = self._version
+        if self._node is not None:
+            array._cut = Cut(self._node, self._index, "detach()")
         return array
 
     # -- conversion -------------------------------------------------------------------------
@@ -393,6 +401,22 @@ def _unsupported(label: str) -> str:
 
 def _as_inplace_operand(value: Any) -> Any:
     return to_numpy(value) if isinstance(value, (list, tuple)) else value
+
+
+class Cut:
+    """Where an array's history was cut: the node and output it was detached from (held
+    weakly, so a cut never keeps a graph alive) and how ("detach()" or "pause()")."""
+
+    __slots__ = ("_node", "index", "how")
+
+    def __init__(self, node: Node, index: int, how: str) -> None:
+        self._node = weakref.ref(node)
+        self.index = index
+        self.how = how
+
+    @property
+    def node(self) -> Node | None:
+        return self._node()
 
 
 class HookHandle:

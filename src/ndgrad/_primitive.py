@@ -193,9 +193,12 @@ class Primitive:
         return results
 
     def _watch(self, args: tuple, params: dict, results: tuple) -> None:
-        """Forward mode's tangents and anomaly mode's checks, off the common path."""
+        """Forward mode's tangents, anomaly mode's checks and pause()'s cut marks, off the
+        common path."""
         if STATE.anomaly:
             check_forward(self.name, args, results)
+        if STATE.paused and not STATE.recording:
+            mark_paused(args, results)
         if STATE.forward_level:
             # after _record: the tangent rules see the results' history, so reverse mode
             # differentiates them; the node keeps the answers' tangents for reverse-over-forward
@@ -220,15 +223,20 @@ class Primitive:
         """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
         parents = []
         recorded = indexed = False
-        for arg in args:
+        cuts = None
+        for position, arg in enumerate(args):
             node = arg._node if isinstance(arg, ndarray) else None
             parents.append(node)
             if node is not None:
                 recorded = True
                 indexed = indexed or arg._index != 0
+            elif isinstance(arg, ndarray) and getattr(arg, "_cut", None) is not None:
+                cuts = cuts or {}
+                cuts[position] = arg._cut
         if not recorded:
             return
         node = Node(self, tuple(parents), params, results)
+        node.cuts = cuts
         if indexed:
             node.parent_indices = tuple(arg._index if isinstance(arg, ndarray) else 0
                                         for arg in args)
@@ -290,6 +298,17 @@ class Primitive:
         return _sum_parts(parts, self.n_outputs)
 
 
+def mark_paused(args: Sequence[Any], results: Sequence[Any]) -> None:
+    """A result computed inside pause() from recorded arrays remembers where its history was
+    cut (the first recorded operand's node), for pictures and explanations."""
+    for arg in args:
+        node = arg._node if isinstance(arg, ndarray) else None
+        if node is not None:
+            for result in results:
+                result._cut = Cut(node, arg._index, "pause()")
+            return
+
+
 def _tangent_or_zero(tangent: Any, operand: Any) -> Any:
     """A linear op's operand in its forward-mode call: the tangent; zero for a float operand
     with none (ndgrad, NumPy or Python); an int or bool operand as it is, which a LINEAR
@@ -341,7 +360,7 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
 
 from ._anomaly import check_forward, user_line  # noqa: E402
 from ._forward import push_tangents  # noqa: E402
-from ._ndarray import _wrap, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
+from ._ndarray import Cut, _wrap, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402
 
 _FAST_OPERANDS = (ndarray, int, float)

@@ -22,7 +22,9 @@ class _ThreadState(threading.local):
         self.forward_level = 0
         # autograd.detect_anomaly(): check every value and gradient for NaN and inf.
         self.anomaly = False
-        # forward_level or anomaly: one test on the primitives' hot path for both.
+        # inside autograd.pause(): results computed from recorded arrays are marked as cut
+        self.paused = False
+        # forward_level, anomaly or paused: one test on the primitives' hot path for all.
         self.watching = False
 
 
@@ -32,10 +34,10 @@ STATE = _ThreadState()
 @contextmanager
 def flags(*, recording: bool | None = None, training: bool | None = None,
           raw_rules: bool | None = None, forward_level: int | None = None,
-          anomaly: bool | None = None) -> Iterator[None]:
+          anomaly: bool | None = None, paused: bool | None = None) -> Iterator[None]:
     """Set some flags for the duration of a ``with`` block and restore them afterwards."""
     saved = (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level,
-             STATE.anomaly, STATE.watching)
+             STATE.anomaly, STATE.paused, STATE.watching)
     if recording is not None:
         STATE.recording = recording
     if training is not None:
@@ -46,9 +48,11 @@ def flags(*, recording: bool | None = None, training: bool | None = None,
         STATE.forward_level = forward_level
     if anomaly is not None:
         STATE.anomaly = anomaly
-    STATE.watching = STATE.forward_level > 0 or STATE.anomaly
+    if paused is not None:
+        STATE.paused = paused
+    STATE.watching = STATE.forward_level > 0 or STATE.anomaly or STATE.paused
     try:
         yield
     finally:
         (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level, STATE.anomaly,
-         STATE.watching) = saved
+         STATE.paused, STATE.watching) = saved

@@ -21,6 +21,7 @@ import numpy
 
 from . import _engine
 from ._custom import attach, checkpoint  # noqa: F401  (checkpoint is public here)
+from ._explain import Explanation, explain  # noqa: F401  (public here)
 from ._ndarray import _wrap, ndarray, to_numpy
 from ._state import STATE, flags
 from .errors import (  # noqa: F401  (re-exported)
@@ -32,22 +33,23 @@ from .errors import (  # noqa: F401  (re-exported)
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "set_recording", "set_training",
            "is_recording", "is_training", "backward", "grad", "mark_variables", "Function",
-           "checkpoint", "detect_anomaly", "NotRecordedError", "GraphReleasedError",
-           "InPlaceModifiedError", "AnomalyError"]
+           "checkpoint", "detect_anomaly", "explain", "Explanation", "NotRecordedError",
+           "GraphReleasedError", "InPlaceModifiedError", "AnomalyError"]
 
 
 @contextmanager
 def record(train_mode: bool = True) -> Iterator[None]:
     """Record the operations inside for differentiation; training mode on unless
     ``train_mode=False``."""
-    with flags(recording=True, training=train_mode):
+    with flags(recording=True, training=train_mode, paused=False):
         yield
 
 
 @contextmanager
 def pause(train_mode: bool = False) -> Iterator[None]:
-    """Record nothing inside (values computed here are constants to autograd)."""
-    with flags(recording=False, training=train_mode):
+    """Record nothing inside (values computed here are constants to autograd; they remember
+    where their history was cut, for ndgrad.viz.graph and autograd.explain)."""
+    with flags(recording=False, training=train_mode, paused=True):
         yield
 
 

@@ -1,0 +1,140 @@
+"""Reading a recorded graph back: the nodes behind some heads, the values they hold, where
+detach()/pause() cut it, and each operation's local derivatives. Shared by ndgrad.viz (the
+picture) and autograd.explain (the chain rule in words); it changes nothing in the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy
+
+from ._engine import Node
+from ._ndarray import ndarray
+from ._state import flags
+from .errors import GraphReleasedError, NotRecordedError
+
+
+def require_recorded(array: Any, role: str) -> Node:
+    if not isinstance(array, ndarray):
+        raise TypeError(f"the {role} must be an ndgrad array, not {type(array).__name__}")
+    if array._node is None:
+        raise NotRecordedError(
+            f"the {role} (shape {array.shape}) has no recorded history: attach_grad() the "
+            "inputs and compute it inside 'with autograd.record():'")
+    if array._node.released:
+        raise GraphReleasedError(
+            f"the graph behind the {role} was freed by a backward; pass retain_graph=True to "
+            "that backward, or look at the graph before it")
+    return array._node
+
+
+def cut_of(node: Node, position: Any) -> Any:
+    """The Cut at operand ``position`` of ``node`` ("self" for a variable made by detach)."""
+    return node.cuts.get(position) if node.cuts else None
+
+
+def walk(heads: Iterable[Node], through_cuts: bool = True) -> list[Node]:
+    """Every node the heads depend on, parents before children (iteratively: graphs may be
+    deep). With ``through_cuts``, the history behind detach()/pause() cuts too."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for head in heads:
+        stack: list[tuple[Node, bool]] = [(head, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for parent in _sources(node, through_cuts):
+                if id(parent) not in seen:
+                    stack.append((parent, False))
+    return order
+
+
+def _sources(node: Node, through_cuts: bool) -> list[Node]:
+    sources = [parent for parent in node.parents if parent is not None]
+    if through_cuts and node.cuts:
+        sources += [cut.node for cut in node.cuts.values() if cut.node is not None]
+    return sources
+
+
+def known_values(nodes: Sequence[Node], heads: Sequence[ndarray]) -> dict:
+    """(node id, output index) -> the value, where the graph still holds it: the heads, the
+    operands that consumers saved, and saved answers."""
+    values: dict = {}
+    for head in heads:
+        values[id(head._node), head._index] = head._data
+    for node in nodes:
+        if node.primitive is not None and node.ans is not None:
+            answers = (node.ans,) if node.primitive.n_outputs == 1 else node.ans
+            for index, answer in enumerate(answers):
+                values.setdefault((id(node), index), answer)
+        for value in node.inputs or ():
+            if isinstance(value, ndarray) and value._node is not None:
+                values.setdefault((id(value._node), value._index), value._data)
+        variable = node.variable() if node.variable is not None else None
+        if variable is not None:
+            values.setdefault((id(node), 0), variable._data)
+    return values
+
+
+def operand_value(node: Node, position: int) -> Any:
+    """A constant operand's value, if the node saved it (None otherwise)."""
+    if node.inputs is None or position >= len(node.inputs):
+        return None
+    value = node.inputs[position]
+    value = value._data if isinstance(value, ndarray) else value
+    return value if isinstance(value, (numpy.ndarray, numpy.generic, int, float)) else None
+
+
+def local_jacobian(node: Node, position: int, parent_shape: tuple, out_index: int = 0
+                   ) -> numpy.ndarray:
+    """d output[out_index] / d operand[position] of ``node`` as a matrix (output size x
+    operand size), from the node's own VJP rule applied to each basis cotangent."""
+    from ._primitive import fit_gradient
+    shapes, dtypes = node.shapes, node.dtypes
+    out_size = int(numpy.prod(shapes[out_index], dtype=numpy.int64))
+    in_size = int(numpy.prod(parent_shape, dtype=numpy.int64))
+    wanted = [i == position for i in range(len(node.parents))]
+    inputs = [v._data if isinstance(v, ndarray) else v for v in node.inputs] \
+        if node.inputs is not None else [None] * len(node.parents)
+    rows = numpy.zeros((out_size, in_size))
+    with flags(recording=False, raw_rules=True):
+        for k in range(out_size):
+            basis = numpy.zeros(out_size, dtypes[out_index])
+            basis[k] = 1
+            cotangents = [numpy.zeros(s, d) for s, d in zip(shapes, dtypes)]
+            cotangents[out_index] = basis.reshape(shapes[out_index])
+            g = cotangents[0] if node.primitive.n_outputs == 1 else tuple(cotangents)
+            grads = node.primitive.pullback(g, node.ans, inputs, node.params, wanted)
+            grad = grads[position]
+            if grad is None:
+                continue
+            grad = getattr(grad, "_data", grad)
+            grad = numpy.asarray(fit_gradient(numpy.asarray(grad), tuple(parent_shape),
+                                              numpy.dtype(numpy.float64)))
+            rows[k] = grad.reshape(-1)
+    return rows
+
+
+def parent_shape(node: Node, position: int) -> tuple:
+    parent = node.parents[position]
+    index = node.parent_indices[position] if node.parent_indices else 0
+    return parent.shapes[index]
+
+
+def parent_index(node: Node, position: int) -> int:
+    return node.parent_indices[position] if node.parent_indices else 0
+
+
+def small(value: Any, limit: int = 8) -> str | None:
+    """A short text of a value with few elements (None for a large one)."""
+    data = numpy.asarray(value)
+    if data.size > limit:
+        return None
+    return numpy.array2string(data, precision=4, suppress_small=True, separator=", ")
