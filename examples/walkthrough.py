@@ -1,16 +1,19 @@
 """A short tour of ndgrad, answering the questions readers asked under D2L's autograd chapter.
 
-Run it with `make demo` or `python examples/walkthrough.py [--out-dir DIR]`. The plot goes to
-DIR/sin_and_derivative.png; DIR defaults to `build/` at the repository root, whatever the
-current directory is.
+Run it with `make demo` or `python examples/walkthrough.py [--out-dir DIR]`. It ends by
+drawing two files: the head-gradient example's recorded graph, DIR/head_gradient.svg (or
+DIR/head_gradient.dot, the Graphviz text, when Graphviz's `dot` is not installed), and the plot
+DIR/sin_and_derivative.png. DIR defaults to `build/` at the repository root, whatever the current
+directory is.
 """
 
 import argparse
 import math
+import shutil
 from pathlib import Path
 
 import ndgrad as mx
-from ndgrad import autograd, np
+from ndgrad import autograd, np, plot, viz
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT_DIR = REPO_ROOT / "build"
@@ -21,6 +24,7 @@ def section(title, explanation):
 
 
 def head_gradient():
+    """Run the example; return y and the head gradient, y's graph kept for drawing it."""
     section("Head gradient",
             "y.backward(dw_dy) passes dw/dy of a w computed outside autograd; "
             "x.grad = dw/dy * dy/dx.")
@@ -29,8 +33,9 @@ def head_gradient():
     with mx.autograd.record():
         y = x * 2
     dw_dy = mx.nd.array([10, 1., .1, .01])   # worked out by hand, outside autograd
-    y.backward(dw_dy)
+    y.backward(dw_dy, retain_graph=True)      # kept: the demo ends by drawing this graph
     print("x.grad =", x.grad)                 # prints as MXNet 1.x: [20. 2. 0.2 0.02]
+    return y, dw_dy
 
 
 def non_scalar_backward():
@@ -117,9 +122,14 @@ def intermediate_and_input():
     print(f"x=>{x.grad} z=>{z.grad}    (dy/dx = 8x, dy/dz = 2z = 4x)")
 
 
+def sin_domain(n=100):
+    """n points on [-2 pi, 2 pi]."""
+    return np.linspace(-2 * math.pi, 2 * math.pi, n)
+
+
 def sin_and_derivative(n=100):
     """x on [-2 pi, 2 pi], sin x and autograd's d sin x / dx, as NumPy arrays."""
-    x = np.linspace(-2 * math.pi, 2 * math.pi, n)
+    x = sin_domain(n)
     x.attach_grad()
     with autograd.record():
         y = np.sin(x)
@@ -129,34 +139,29 @@ def sin_and_derivative(n=100):
 
 def plot_sin(out_dir):
     """Plot sin and its autograd derivative into out_dir; return the PNG's path."""
-    # The Agg canvas, named explicitly: no display needed, no global pyplot state touched.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    x, y, dydx = sin_and_derivative()
-    fig = Figure(figsize=(6, 3.5))
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    ax.plot(x, y, label="f(x) = sin(x)")
-    ax.plot(x, dydx, "--", label="df/dx by autograd (= cos x)")
-    ax.set_xlabel("x")
-    ax.set_ylim(-1.2, 1.6)   # headroom so the legend covers no curve
-    ax.legend(loc="upper center", ncol=2)
-    ax.grid(alpha=0.3)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "sin_and_derivative.png"
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plot.function_and_derivative(np.sin, sin_domain(), path=path)
     return path
+
+
+def draw_head_gradient(y, dw_dy, out_dir):
+    """Draw y's recorded graph, its head gradient and every value's gradient into out_dir:
+    SVG with Graphviz's dot, else the DOT text. Return the file's path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = ".svg" if shutil.which("dot") else ".dot"
+    picture = viz.graph(y, head_grads=[dw_dy], gradients=True)
+    return picture.render(out_dir / f"head_gradient{suffix}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
-                        help=f"where the plot goes (default: {DEFAULT_OUT_DIR})")
+                        help=f"where the graph and the plot go (default: {DEFAULT_OUT_DIR})")
     args = parser.parse_args(argv)
     np.random.seed(0)   # the control-flow example draws its input at random
 
-    head_gradient()
+    y, dw_dy = head_gradient()
     non_scalar_backward()
     detach()
     control_flow()
@@ -166,6 +171,8 @@ def main(argv=None):
             "x.grad after sin(x).backward() is cos(x), computed by autograd, not by hand.")
     x, _, dydx = sin_and_derivative()
     print(f"max |autograd derivative - cos x| = {abs(dydx - np.cos(x).asnumpy()).max():.1e}")
+    print(f"graph of the head-gradient example written to "
+          f"{draw_head_gradient(y, dw_dy, args.out_dir)}")
     print(f"plot written to {plot_sin(args.out_dir)}")
 
 

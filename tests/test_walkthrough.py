@@ -5,6 +5,7 @@ a tmp dir and run it from another tmp dir, so the checkout is left untouched.
 """
 
 import importlib.util
+import shutil
 import struct
 import subprocess
 import sys
@@ -119,3 +120,10 @@ def test_plot_sin_creates_its_out_dir(walkthrough, tmp_path):
     path = walkthrough.plot_sin(tmp_path / "nested" / "dir")
     assert path == tmp_path / "nested" / "dir" / "sin_and_derivative.png"
     assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_writes_the_head_gradient_graph_and_says_where(run):
+    done, out_dir, _ = run
+    path = out_dir / ("head_gradient.svg" if shutil.which("dot") else "head_gradient.dot")
+    assert f"graph of the head-gradient example written to {path}" in done.stdout
+    assert "head gradient" in path.read_text()

@@ -233,5 +233,7 @@ def _matrix(jacobian: numpy.ndarray) -> str:
     rows, columns = jacobian.shape
     if rows == columns and numpy.count_nonzero(jacobian - numpy.diag(numpy.diag(jacobian))) == 0:
         return "diag" + _vector(numpy.diag(jacobian)) if rows > 1 else _vector(jacobian[0, 0])
-    return numpy.array2string(jacobian, precision=4, suppress_small=True, separator=", ")
+    text = numpy.array2string(jacobian, precision=4, suppress_small=True, separator=", ")
+    # a matrix starts on a line of its own, so its rows line up
+    return "\n      " + text.replace("\n", "\n      ") if "\n" in text else text
 

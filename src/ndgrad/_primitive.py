@@ -140,6 +140,10 @@ class Primitive:
         return f"<ndgrad primitive {self.name}>"
 
     @property
+    def __name__(self) -> str:          # as a function's, for tools that label callables
+        return self.name
+
+    @property
     def has_jvp(self) -> bool:
         return self.jvp is not None or self.custom_pushforward is not None
 

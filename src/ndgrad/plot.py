@@ -1,0 +1,81 @@
+"""Plots for learners: a function beside the derivative autograd computes for it.
+
+Needs matplotlib, the ``plot`` extra: ``pip install ndgrad[plot]``.
+
+>>> from ndgrad import np, plot
+>>> fig = plot.function_and_derivative(np.sin, np.linspace(-6.3, 6.3, 100))
+>>> [line.get_label() for line in fig.axes[0].get_lines()]
+['sin(x)', "sin'(x) by autograd"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from . import autograd, np
+
+__all__ = ["function_and_derivative"]
+
+
+def _matplotlib() -> tuple[Any, Any]:
+    """matplotlib's Figure and its Agg canvas, imported on first use: the extra is optional."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError("ndgrad.plot needs matplotlib: pip install ndgrad[plot]") from error
+    return Figure, FigureCanvasAgg
+
+
+def function_and_derivative(f: Callable[[Any], Any], x: Any, path: str | Path | None = None,
+                            ax: Any = None, label: str | None = None) -> Any:
+    """Draw ``f(x)`` and its derivative ``f'(x)``, computed by autograd, against ``x``; return
+    the matplotlib Figure, also written to ``path`` (.png, .svg, .pdf...) when given.
+
+    ``x`` is a 1-d array of points (a copy in float64 is differentiated; ``x`` is untouched).
+    The derivative is one backward of ``f(x)`` with ones as the head gradient, so ``f`` must
+    be elementwise: ``f(x)[i]`` may depend on ``x[i]`` only, as ``np.sin`` or
+    ``lambda x: x ** 3 - x``. For a scalar function that is not, pass ``ndgrad.func.vmap(f)``,
+    which applies ``f`` point by point. An ``f(x)`` whose shape differs from ``x`` is refused;
+    one that mixes elements with the same shape (``x * x.sum()``) cannot be detected and plots
+    the gradient of ``f(x).sum()`` instead.
+
+    ``ax``: matplotlib axes to draw into (from ``pyplot.subplots()`` to see it in a notebook);
+    by default a new Figure on the Agg canvas, which needs no display and leaves pyplot's
+    state alone. ``label``: f's legend entry, as "g(t)" (default: "NAME(x)" from f's name); the
+    derivative's entry adds a prime: "g'(t) by autograd".
+    """
+    Figure, FigureCanvasAgg = _matplotlib()
+    points = np.array(x, dtype="float64")
+    if points.ndim != 1:
+        raise ValueError(f"x must be a 1-d array of points, not shape {points.shape}")
+    points.attach_grad()
+    with autograd.record():
+        values = f(points)
+    if not isinstance(values, np.ndarray):
+        kind = f"{type(values).__module__}.{type(values).__name__}"
+        raise TypeError(f"f(x) must be an ndgrad array, not {kind}: compute f with ndgrad "
+                        "operations (ndgrad.np.sin, not math.sin) to differentiate it")
+    if values.shape != points.shape:
+        raise ValueError(f"f must be elementwise: f(x) has shape {values.shape} but x has shape "
+                         f"{points.shape}; for a scalar function that is not elementwise, pass "
+                         "ndgrad.func.vmap(f)")
+    values.backward()
+    name = getattr(f, "__name__", None) or getattr(f, "name", None)   # a Primitive has .name
+    label = label or (f"{name}(x)" if isinstance(name, str) and name.isidentifier() else "f(x)")
+    prime = label.replace("(", "'(", 1) if "(" in label else f"{label}'"
+
+    if ax is None:
+        fig = Figure(figsize=(6, 3.5))
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+    ax.plot(points.asnumpy(), values.asnumpy(), label=label)
+    ax.plot(points.asnumpy(), points.grad.asnumpy(), "--", label=f"{prime} by autograd")
+    ax.set_xlabel("x")
+    # above the axes, where it hides no curve whatever f looks like
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    ax.grid(alpha=0.3)
+    if path is not None:
+        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
+    return ax.figure

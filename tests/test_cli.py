@@ -1,0 +1,231 @@
+"""python -m ndgrad: explain and graph from the command line; the expression language refuses
+everything but arithmetic and ndgrad's math functions, with status 2 and no traceback."""
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+
+import ndgrad
+from ndgrad import _cli, autograd, np
+from ndgrad.__main__ import main
+
+
+def run(argv, capsys):
+    """main(argv) in-process: (exit status, stdout, stderr)."""
+    try:
+        status = main(argv)
+    except SystemExit as stop:
+        status = stop.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def gradients(text):
+    """{name: gradient} from explain's "NAME.grad = [...]" lines."""
+    found = {}
+    for name, values in re.findall(r"^(\w+)\.grad = (.*)$", text, re.MULTILINE):
+        found[name] = numpy.array([float(v) for v in values.strip("[]").split(",")])
+    return found
+
+
+def backward_gradients(x, y, head_grad=None):
+    """The gradients of x * y + x by ndgrad's backward, to compare explain with."""
+    x, y = np.array(x, dtype="float64"), np.array(y, dtype="float64")
+    x.attach_grad()
+    y.attach_grad()
+    with autograd.record():
+        result = x * y + x
+    result.backward(None if head_grad is None else np.array(head_grad, dtype="float64"))
+    return x.grad.asnumpy(), y.grad.asnumpy()
+
+
+# -- explain ----------------------------------------------------------------------------------
+def test_explain_gives_the_gradients(capsys):
+    status, out, err = run(["explain", "x * y + x", "--x", "1,2,3,4", "--y", "2"], capsys)
+    assert (status, err) == (0, "")
+    found = gradients(out)
+    numpy.testing.assert_allclose(found["x"], [3, 3, 3, 3])   # y + 1
+    numpy.testing.assert_allclose(found["y"], [10])           # sum(x): y broadcast
+    x_grad, y_grad = backward_gradients([1, 2, 3, 4], 2)
+    numpy.testing.assert_allclose(found["x"], x_grad)
+    numpy.testing.assert_allclose(found["y"], y_grad.reshape(1))
+    assert "df/dx" in out and "sum over the 2 paths" in out   # the result is named f
+
+
+def test_explain_with_a_head_gradient(capsys):
+    status, out, _ = run(["explain", "x * y + x", "--x", "1,2,3,4", "--y", "2",
+                          "--head-grad", "10,1,.1,.01"], capsys)
+    assert status == 0
+    found = gradients(out)
+    x_grad, y_grad = backward_gradients([1, 2, 3, 4], 2, [10, 1, .1, .01])
+    numpy.testing.assert_allclose(found["x"], x_grad)          # head_grad * (y + 1)
+    numpy.testing.assert_allclose(found["y"], y_grad.reshape(1))
+    numpy.testing.assert_allclose(found["x"], [30, 3, .3, .03])
+
+
+def test_explain_only_wrt(capsys):
+    status, out, _ = run(["explain", "x * y + x", "--x", "1,2", "--y", "2", "--wrt", "y"],
+                         capsys)
+    assert status == 0
+    assert list(gradients(out)) == ["y"]
+
+
+def test_explain_calls_ndgrad_functions(capsys):
+    status, out, _ = run(["explain", "sum(sin(x) * y) + dot(x, x)", "--x", "0,1,2",
+                          "--y=-3"], capsys)
+    assert status == 0
+    x = numpy.array([0.0, 1.0, 2.0])
+    expected = -3 * numpy.cos(x) + 2 * x
+    numpy.testing.assert_allclose(gradients(out)["x"], expected, atol=1e-4)   # printed rounded
+
+
+def test_a_variable_named_f_leaves_the_result_another_name(capsys):
+    status, out, _ = run(["explain", "f * 2", "--f", "1,2"], capsys)
+    assert status == 0
+    assert out.startswith("df_/df:")
+
+
+def test_python_dash_m_runs_it():
+    done = subprocess.run([sys.executable, "-m", "ndgrad", "explain", "x * y + x",
+                           "--x", "1,2,3,4", "--y", "2", "--wrt", "x"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "x.grad = [3., 3., 3., 3.]" in done.stdout
+
+
+def test_help_documents_the_language(capsys):
+    status, out, _ = run(["--help"], capsys)
+    assert status == 0
+    for text in ("explain", "graph", "--NAME VALUES", "never eval", "attribute access"):
+        assert text in out
+    assert all(re.search(rf"\b{name}\b", out) for name in _cli.FUNCTIONS)
+
+
+# -- graph ------------------------------------------------------------------------------------
+def test_graph_writes_dot_text(tmp_path, capsys):
+    path = tmp_path / "graph.dot"
+    status, out, _ = run(["graph", "x * y + x", "--x", "1,2,3,4", "--y", "2", "--out",
+                          str(path), "--gradients", "--head-grad", "10,1,.1,.01"], capsys)
+    assert status == 0
+    assert out == f"graph written to {path}\n"
+    dot = path.read_text()
+    assert dot.startswith("digraph")
+    assert dot.count("variable, grad_req=write") == 2
+    assert "multiply" in dot and "add" in dot and "head gradient" in dot
+    assert "grad = [30.  ,  3.  ,  0.3 ,  0.03]" in dot     # x's gradient, shown
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_graph_writes_svg(tmp_path, capsys):
+    path = tmp_path / "graph.svg"
+    status, _, _ = run(["graph", "exp(x) * y", "--x", "1,2", "--y", "3", "--out", str(path)],
+                       capsys)
+    assert status == 0
+    assert "<svg" in path.read_text()
+
+
+def test_graph_without_dot_names_the_package(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    status, _, err = run(["graph", "x * 2", "--x", "1,2", "--out", str(tmp_path / "g.svg")],
+                         capsys)
+    assert status == 1
+    assert "graphviz" in err and "Traceback" not in err
+
+
+# -- refusals ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("expression, construct", [
+    ("x.__class__", "attribute access (x.__class__)"),
+    ("np.sin(x)", "attribute access (np.sin)"),
+    ("__import__('os')", "calling __import__"),
+    ("import os", "statement (import)"),
+    ("open('/etc/passwd')", "calling open"),
+    ("eval('x')", "calling eval"),
+    ("linspace(x, x, 3)", "calling linspace"),     # in ndgrad.np, but not math to differentiate
+    ("x[0]", "subscript (x[0])"),
+    ("x[::-1]", "subscript"),
+    ("(lambda: x)()", "lambda"),
+    ("sum(x, axis=0)", "keyword argument axis="),
+    ("sum(**x)", "** argument"),
+    ("sum(*x)", "starred argument"),
+    ("[v for v in x]", "list comprehension"),
+    ("x + z", "unknown name z"),
+    ("sin + x", "sin is a function"),
+    ("x // 2", "operator //"),
+    ("x if x else x", "conditional expression"),
+    ("x < 2", "comparison"),
+    ("'os' + x", "constant 'os'"),
+    ("sin(x)(x)", "calling sin(x)"),
+    ("x +", "not a valid expression"),
+    ("", "empty"),
+    (" + ".join(["x"] * 3000), "nested too deeply"),
+])
+def test_refuses_with_status_2(capsys, expression, construct):
+    status, out, err = run(["explain", expression, "--x", "1,2"], capsys)
+    assert status == 2
+    assert out == ""
+    assert err.startswith("usage: python -m ndgrad explain")
+    assert construct in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--x", "1,a"], "'1,a' is not a comma-separated list of numbers"),
+    (["--x", "1,2", "--x", "3"], "--x is given twice"),
+    (["--x"], "--x needs its values"),
+    (["--x", "1,2", "--w", "1"], "--w is given but 'x * 2' does not use w"),
+    (["--x", "1,2", "--head-grad", "1,2,3"], "head gradient of shape (3,)"),
+    (["--x", "1,2", "--wrt", "y"], "y is not a variable of 'x * 2'"),
+])
+def test_refuses_bad_values_with_status_2(capsys, argv, message):
+    status, _, err = run(["explain", "x * 2", *argv], capsys)
+    assert status == 2
+    assert message in err
+
+
+def test_shapes_that_do_not_broadcast(capsys):
+    status, _, err = run(["explain", "x * y", "--x", "1,2", "--y", "1,2,3"], capsys)
+    assert status == 2
+    assert "x * y failed: operands could not be broadcast" in err
+
+
+def test_expression_without_variables(capsys):
+    status, _, err = run(["explain", "2 * 3"], capsys)
+    assert status == 2
+    assert "has no variables" in err
+
+
+def test_negative_values_and_a_leading_minus(capsys):
+    # argparse takes "-x * x" for an option; a leading space makes it the expression
+    status, out, _ = run(["explain", " -x * x", "--x", "-1,2"], capsys)
+    assert status == 0
+    numpy.testing.assert_allclose(gradients(out)["x"], [2, -4])
+
+
+# -- the interpreter --------------------------------------------------------------------------
+def test_parse_builds_calls_of_ndgrad_operations():
+    expression = _cli.parse("x * y + -sin(x) ** 2")
+    assert expression.names == ("x", "y")
+    tree = expression.tree
+    assert (tree.function, tree.args[0].function, tree.args[1].function) == (
+        "add", "multiply", "negative")
+    assert tree.args[1].args[0].function == "power"
+
+
+def test_every_allowed_function_is_public_in_ndgrad_np():
+    assert set(_cli.FUNCTIONS) <= set(np.__all__)
+    assert len(set(_cli.FUNCTIONS)) == len(_cli.FUNCTIONS)
+
+
+def test_the_interpreter_never_calls_eval_exec_or_compile():
+    source = Path(ndgrad.__file__).with_name("_cli.py").read_text()
+    called = {node.func.id for node in ast.walk(ast.parse(source))
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert not called & {"eval", "exec", "compile", "__import__"}
+    # getattr is used once: on ndgrad.np, with a name parse() checked against FUNCTIONS
+    assert source.count("getattr(") == 1 and "getattr(np, node.function)" in source
