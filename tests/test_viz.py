@@ -93,6 +93,20 @@ def test_graph_shows_a_variable_made_by_detach_and_its_cut():
     assert any(edge[2] == "cut by detach()" for edge in picture.edges)
 
 
+def test_graph_marks_an_attached_intermediate_which_keeps_its_history():
+    # API.md 8: attach_grad() on an intermediate does not cut it from x (MXNet's zeros)
+    x = f64([1, 2])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+        y.attach_grad()
+        z = y * y
+    picture = viz.graph(z)
+    assert [label.splitlines()[0] for label in labels_of(picture, "value")] == [
+        "attached, grad_req=write"]
+    assert kinds(picture).count("variable") == 1 and "cut" not in kinds(picture)
+
+
 def test_graph_refuses_what_it_cannot_draw():
     with pytest.raises(NotRecordedError):
         viz.graph(f64([1.0]))
@@ -185,7 +199,14 @@ def test_explain_sums_over_paths_and_handles_matrices():
         b = a @ a                       # two paths from a to b
         c = np.sum(np.sin(b))
     explanation = autograd.explain(c, a, file=io.StringIO())
-    assert "path 2" in str(explanation) and "sum over the 2 paths" in str(explanation)
+    text = str(explanation)
+    assert "path 2" in text and "sum over the 2 paths" in text
+    assert "\n      [[" in text                       # a full Jacobian gets lines of its own
+    assert all(line == line.rstrip() for line in text.splitlines())
+    assert explanation.derivative.shape == (1, 4)
+    # in a REPL the text is already printed: the repr is short
+    assert repr(explanation).startswith("<Explanation: gradient [") and "\n" not in repr(
+        explanation)
     c.backward()
     numpy.testing.assert_allclose(explanation.gradient, a.grad.asnumpy(), rtol=1e-12)
 

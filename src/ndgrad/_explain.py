@@ -31,8 +31,10 @@ MAX_SIZE = 64          # elements of the variable or head beyond which explain r
 
 
 class Explanation:
-    """What ``explain`` printed (``str()``) and the gradient it arrived at (``.gradient``,
-    a NumPy array: what backward writes into the variable's ``.grad``)."""
+    """What ``explain`` printed (``str()``), the gradient it arrived at (``.gradient``, a
+    float64 NumPy array: what backward writes into the variable's ``.grad``, up to the
+    variable's dtype) and the Jacobian d head / d variable (``.derivative``, head.size rows by
+    variable.size columns)."""
 
     def __init__(self, text: str, gradient: numpy.ndarray, derivative: numpy.ndarray) -> None:
         self.text = text
@@ -43,7 +45,8 @@ class Explanation:
         return self.text
 
     def __repr__(self) -> str:
-        return self.text
+        # short: in a REPL, explain() has already printed the text
+        return f"<Explanation: gradient {_vector(self.gradient)}>"
 
 
 def explain(head: ndarray, variable: ndarray, head_grad: Any = None,
@@ -100,7 +103,8 @@ def explain(head: ndarray, variable: ndarray, head_grad: Any = None,
     if missed is not None:
         whole = (cotangent.reshape(-1) @ (total + missed)).reshape(variable.shape)
         out.append(f"(without the cuts, the total derivative would give {_vector(whole)})")
-    text = "\n".join(out) + "\n"
+    # a matrix printed on lines of its own leaves "= " at the end of the line before it
+    text = "\n".join(line.rstrip() for line in "\n".join(out).split("\n")) + "\n"
     print(text, end="", file=file if file is not None else sys.stdout)
     return Explanation(text, gradient, total)
 

@@ -237,6 +237,8 @@ def _value_label(node: Any, index: int, value: Any, grad: Any) -> str:
     if node.primitive is None:
         req = node.sink.grad_req if node.sink is not None else "none (not attached)"
         label = f"variable, grad_req={req}\n" + label
+    elif node.sink is not None:     # attach_grad() on an intermediate: it keeps its history
+        label = f"attached, grad_req={node.sink.grad_req}\n" + label
     if grad is not None:
         shown = small(grad)
         label += f"\ngrad = {shown}" if shown is not None else "\ngrad: " + str(grad.shape)
