@@ -181,7 +181,7 @@ class custom_jvp:
                             f"@{self.fun.__name__}.defjvp before calling it")
         if not _differentiating(args):
             return self.fun(*args)
-        with flags(recording=False, forward_level=0):
+        with flags(recording=False, forward_levels=()):
             out = self.fun(*args)
         outputs, single = _as_tuple(out)
 

@@ -95,6 +95,66 @@ class Node:
                 "instead of x += 1) or run backward before modifying it")
 
 
+class _ZeroDerivative:
+    """The primitive of a value that depends on recorded values with derivative zero.
+
+    Under ``create_graph=True`` a rule may return a gradient computed from constants only
+    (``g * (x > 0)`` for relu, ``2 * g`` for ``2 * x``). It is still a function of the
+    node's operands, one whose derivative is zero, so it is recorded as one: the next
+    derivative is zeros, never "not recorded" (MXNet, JAX and HIPS agree).
+    """
+
+    name = "zero_derivative"
+    n_outputs = 1
+    nondiff = True
+    has_jvp = True
+
+    @staticmethod
+    def pullback(g: Any, ans: Any, inputs: Any, params: Any, wanted: Sequence[Any]) -> tuple:
+        return (None,) * len(wanted)
+
+    @staticmethod
+    def pushforward(tangents: Any, ans: Any, inputs: Any, params: Any) -> None:
+        return None
+
+
+ZERO_DERIVATIVE = _ZeroDerivative()
+
+
+def recorded_at(value: Any, sources: Sequence[tuple[Node, int]]) -> Any:
+    """``value`` (an ndarray, or raw data), recorded as depending on the outputs ``sources``
+    (``(node, output index)`` pairs) with derivative zero, unless it is recorded already. A
+    new array: the given one, perhaps the user's head gradient, is left as it is."""
+    from ._ndarray import _wrap, ndarray
+    if isinstance(value, ndarray):
+        if value._node is not None:
+            return value
+        data = value._data
+    else:
+        data = numpy.asarray(value)
+    parents = tuple(node for node, _ in sources)
+    if not parents:
+        return value
+    linked = _wrap(data, ndarray)
+    node = Node(ZERO_DERIVATIVE, parents, {}, (linked,))
+    if any(index for _, index in sources):
+        node.parent_indices = tuple(index for _, index in sources)
+    linked._node = node
+    if isinstance(value, ndarray):
+        linked._version = value._version
+        tangents = getattr(value, "_tangents", None)
+        if tangents:
+            linked._tangents = tangents
+    return linked
+
+
+def _recorded_operands(node: Node) -> tuple[tuple[Node, int], ...]:
+    """The recorded operands of ``node``, as ``(node, output index)`` pairs."""
+    indices = node.parent_indices
+    return tuple((parent, indices[position] if indices else 0)
+                 for position, parent in enumerate(node.parents) if parent is not None)
+
+
 def _count_dependents(roots: Sequence[Node]) -> dict[Node, int]:
     """For each node reachable from the roots, how many reachable nodes use its output."""
     dependents: dict[Node, int] = {}
@@ -169,15 +229,22 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             grad = pending.pop(node, None)
             if grad is not None and node.hooks is not None:
                 grad = _run_hooks(node, grad, on_arrays)
-            if grad is not None:
+            if grad is None:
+                if capture is None and node.sink is not None and node.sink.grad_req == "write":
+                    # reached, with derivative zero (sign, floor): "write" overwrites with zeros
+                    _deliver(node.sink, numpy.zeros(node.shapes[0], node.dtypes[0]), node,
+                             on_arrays, create_graph)
+            else:
                 if capture is not None:
                     # each node is passed once, so its total gradient is final here
                     for index in range(len(node.shapes)):
                         if (node, index) in capture:
-                            capture[node, index] = (grad[index] if isinstance(grad, list)
-                                                    else grad)
+                            value = grad[index] if isinstance(grad, list) else grad
+                            if create_graph and value is not None:
+                                value = recorded_at(value, ((node, index),))
+                            capture[node, index] = value
                 elif node.sink is not None:
-                    _deliver(node.sink, grad, on_arrays)
+                    _deliver(node.sink, grad, node, on_arrays, create_graph)
             if node.primitive is None:
                 continue
             if node.released:
@@ -218,6 +285,8 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                     if operand_grad.shape != shape or (operand_grad.dtype is not dtype
                                                        and operand_grad.dtype != dtype):
                         operand_grad = fit_gradient(operand_grad, shape, dtype)
+                    if create_graph:
+                        operand_grad = recorded_at(operand_grad, _recorded_operands(node))
                     if parent in pending or len(parent.shapes) > 1:
                         _accumulate(pending, parent, index, operand_grad)
                     else:
@@ -268,13 +337,17 @@ def _answer_arrays(node: Node) -> Any:
     return arrays[0] if single else tuple(arrays)
 
 
-def _deliver(sink: GradSink, grad: Any, create_graph: bool) -> None:
+def _deliver(sink: GradSink, grad: Any, node: Node, on_arrays: bool,
+             create_graph: bool) -> None:
     """Write (grad_req "write") or add ("add") a gradient into a variable's buffer."""
     from ._ndarray import _wrap, ndarray
     buffer = sink.grad
-    if create_graph or buffer._node is not None:
-        # The gradient is itself recorded, so the buffer becomes that array.
+    if on_arrays or buffer._node is not None:
+        # The gradient is an array of its own (recorded, or carrying tangents), so the buffer
+        # becomes that array.
         grad = grad if isinstance(grad, ndarray) else _wrap(numpy.asarray(grad), type(buffer))
+        if create_graph:
+            grad = recorded_at(grad, ((node, 0),))
         sink.grad = grad if sink.grad_req == "write" else buffer + grad
         return
     if isinstance(grad, ndarray):

@@ -1,10 +1,11 @@
 """Forward mode: tangents carried beside values, pushed through each primitive by its JVP rule.
 
-An array that is differentiated in forward mode carries ``_tangents``, a dict from a nesting
-level to its tangent (an ndarray of its shape). ``func.jvp`` opens a level: level 1 for the
-outermost call, 2 for a ``jvp`` inside it, and so on (JAX's nested dual numbers, which keep
-the tangents of nested calls apart). A tangent of level L may itself carry tangents of lower
-levels; a value carries every level.
+An array that is differentiated in forward mode carries ``_tangents``, a dict from a level
+to its tangent (an ndarray of its shape). ``func.jvp`` opens a level with a fresh id, larger
+than every id before it, so an inner level's id is larger than its outer levels' (JAX's
+nested dual numbers and trace tags: the tangents of nested calls stay apart, and a tangent
+kept from a ``jvp`` that has ended is ignored, never confused with a later one's). A tangent
+of level L may itself carry tangents of lower levels; a value carries every level.
 
 When a primitive's operands carry tangents, ``push_tangents`` computes the result's tangent at
 each level, lowest first, by the primitive's JVP rule, called with the operands and the answer
@@ -65,7 +66,7 @@ def push_tangents(primitive: Any, args: Sequence[Any], params: dict, results: tu
         if tangents:
             levels.update(tangents)
     # (tangents of a level that has ended, on an array kept from inside it, are ignored)
-    levels = {level for level in levels if level <= STATE.forward_level}
+    levels = levels.intersection(STATE.forward_levels)
     if not levels or primitive.nondiff:
         return
     if not primitive.has_jvp:

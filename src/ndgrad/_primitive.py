@@ -98,7 +98,10 @@ class Primitive:
         ``pushforward(tangents, ans, inputs, params)``, with None for an operand with no
         tangent, returning the output's tangent (a tuple for a multi-output op).
     saves : which values the node keeps for the rules: INPUTS, ANSWER, SHAPES, NOTHING or a union.
-    nondiff : the output never carries a gradient (comparisons, argmax): nothing is recorded.
+    nondiff : the derivative is zero wherever it exists (comparisons, argmax, sign, floor).
+        A float result of recorded operands is recorded all the same, with no rules, so it
+        stays a function of them and its derivatives are zeros, not "not recorded" errors;
+        an integer or boolean result is never recorded.
     view : the forward may return a view of its first operand, so the two share a version
         counter and an in-place change to one is seen on the other.
     n_outputs : how many arrays the forward returns (a tuple when more than one), or None
@@ -128,9 +131,9 @@ class Primitive:
         unknown = saves - {"inputs", "answer", "shapes"}
         if unknown:
             raise ValueError(f"primitive {name!r}: unknown saves= entries {sorted(unknown)}")
-        self.save_inputs = "inputs" in saves
-        self.save_answer = "answer" in saves
-        self.save_shapes = "shapes" in saves
+        self.save_inputs = "inputs" in saves and not nondiff
+        self.save_answer = "answer" in saves and not nondiff
+        self.save_shapes = "shapes" in saves and not nondiff
         self.nondiff = nondiff
         self.view = view
         self.n_outputs = n_outputs
@@ -180,7 +183,7 @@ class Primitive:
             result = _wrap(out, cls)
             if self.view and out.base is not None and isinstance(args[0], ndarray):
                 result._version = args[0]._version
-            if STATE.recording and not self.nondiff and result._data.dtype.kind in "fc":
+            if STATE.recording and result._data.dtype.kind in "fc":
                 self._record(args, params, (result,))
             if STATE.watching:
                 self._watch(args, params, (result,))
@@ -266,6 +269,8 @@ class Primitive:
         others)."""
         if self.custom_pullback is not None:
             return self.custom_pullback(g, ans, inputs, params, wanted)
+        if self.nondiff:
+            return (None,) * len(inputs)
         rules = self.vjp
         if len(inputs) == 1:
             return (rules[0](g, ans, inputs[0], **params) if wanted[0] else None,)

@@ -6,6 +6,7 @@ see each other's flags (API.md semantic 15).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -18,7 +19,11 @@ class _ThreadState(threading.local):
         # True while the backward engine runs first-order rules on raw NumPy arrays: a
         # primitive called with no ndarray argument then returns a NumPy array, not an ndarray.
         self.raw_rules = False
-        # The innermost active forward-mode level (func.jvp nests: 1, 2, ...); 0 when none.
+        # The active forward-mode levels, outermost first: one id per open func.jvp, unique
+        # for the thread's lifetime (JAX's trace tags), so a tangent kept from a jvp that has
+        # ended is never mistaken for one of a later jvp. forward_level is the innermost, 0
+        # when none is open.
+        self.forward_levels: tuple[int, ...] = ()
         self.forward_level = 0
         # autograd.detect_anomaly(): check every value and gradient for NaN and inf.
         self.anomaly = False
@@ -29,23 +34,31 @@ class _ThreadState(threading.local):
 
 
 STATE = _ThreadState()
+_LEVEL_IDS = itertools.count(1)
+
+
+def new_forward_level() -> int:
+    """A fresh forward-mode level id, larger than every id given before (so an inner level's
+    id is larger than its outer levels')."""
+    return next(_LEVEL_IDS)
 
 
 @contextmanager
 def flags(*, recording: bool | None = None, training: bool | None = None,
-          raw_rules: bool | None = None, forward_level: int | None = None,
+          raw_rules: bool | None = None, forward_levels: tuple[int, ...] | None = None,
           anomaly: bool | None = None, paused: bool | None = None) -> Iterator[None]:
     """Set some flags for the duration of a ``with`` block and restore them afterwards."""
-    saved = (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level,
-             STATE.anomaly, STATE.paused, STATE.watching)
+    saved = (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_levels,
+             STATE.forward_level, STATE.anomaly, STATE.paused, STATE.watching)
     if recording is not None:
         STATE.recording = recording
     if training is not None:
         STATE.training = training
     if raw_rules is not None:
         STATE.raw_rules = raw_rules
-    if forward_level is not None:
-        STATE.forward_level = forward_level
+    if forward_levels is not None:
+        STATE.forward_levels = forward_levels
+        STATE.forward_level = forward_levels[-1] if forward_levels else 0
     if anomaly is not None:
         STATE.anomaly = anomaly
     if paused is not None:
@@ -54,5 +67,5 @@ def flags(*, recording: bool | None = None, training: bool | None = None,
     try:
         yield
     finally:
-        (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_level, STATE.anomaly,
-         STATE.paused, STATE.watching) = saved
+        (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_levels,
+         STATE.forward_level, STATE.anomaly, STATE.paused, STATE.watching) = saved

@@ -106,7 +106,12 @@ def _check_head(head: Any) -> None:
 
 
 def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) -> list:
-    """One cotangent per head, checked against the head's shape (API.md semantics 1 and 2)."""
+    """One cotangent per head, checked against the head's shape (API.md semantics 1 and 2).
+
+    While the backward pass is recorded or forward mode is on, a head gradient that is an
+    ndgrad array is passed on as it is: its history and its tangents are part of what is
+    differentiated (the pullback is a function of the cotangent, too)."""
+    on_arrays = create_graph or STATE.forward_level > 0
     if single:
         given = [head_grads]
     elif head_grads is None:
@@ -120,19 +125,19 @@ def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) 
     for head, head_grad in zip(heads, given):
         if head_grad is None:
             data = numpy.ones(head.shape, dtype=head.dtype)
-            result.append(_wrap(data, type(head)) if create_graph else data)
+            result.append(_wrap(data, type(head)) if on_arrays else data)
             continue
         data = to_numpy(head_grad)
         if data.shape != head.shape:
             raise ValueError(
                 f"head gradient has shape {data.shape} but the head has shape {head.shape}; "
                 f"pass out_grad with shape {head.shape} or omit it to use ones")
-        if create_graph and isinstance(head_grad, ndarray):
+        if on_arrays and isinstance(head_grad, ndarray):
             result.append(head_grad if head_grad.dtype == head.dtype
                           else head_grad.astype(head.dtype))
         else:
             data = data.astype(head.dtype, copy=False)
-            result.append(_wrap(data, type(head)) if create_graph else data)
+            result.append(_wrap(data, type(head)) if on_arrays else data)
     return result
 
 
@@ -160,12 +165,15 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
     """The gradients of ``heads`` with respect to ``variables``, returned instead of stored.
 
     ``variables`` are arrays with ``attach_grad()`` or recorded intermediates; their
-    ``.grad`` is not touched. A variable the heads do not depend on gets zeros. Returns one
-    array for one variable, a list for a list. ``retain_graph`` defaults to
-    ``create_graph``.
+    ``.grad`` is not touched. A variable the heads do not depend on gets zeros. Returns a
+    list with one gradient per variable, whether ``variables`` is one array or a list, as
+    MXNet 1.9.1 does (``autograd.grad(y, x)[0]`` is the gradient). With
+    ``create_graph=True`` every gradient is recorded as a function of the variables, even one
+    that does not depend on them (the derivative of ``relu`` or of ``2 * x``): differentiating
+    it again gives zeros. ``retain_graph`` defaults to ``create_graph``.
     """
     heads, single_head = _as_list(heads)
-    variables, single = _as_list(variables)
+    variables, _ = _as_list(variables)
     for head in heads:
         _check_head(head)
     capture: dict = {}
@@ -189,11 +197,13 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
         value = capture[variable._node, variable._index]
         if value is None:
             value = numpy.zeros(variable.shape, dtype=variable.dtype)
+            if create_graph:
+                value = _engine.recorded_at(value, ((variable._node, variable._index),))
         if not isinstance(value, ndarray):
             # copied: one NumPy array may have reached several variables (x + y)
             value = _wrap(numpy.array(value, dtype=variable.dtype), type(variable))
         results.append(value)
-    return results[0] if single else results
+    return results
 
 
 def mark_variables(variables: Any, gradients: Any, grad_reqs: Any = "write") -> None:

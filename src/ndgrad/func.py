@@ -32,7 +32,7 @@ from ._custom import custom_jvp, custom_vjp, start_variable
 from ._forward import tangents_of, with_tangent
 from ._ndarray import _wrap, ndarray
 from ._pytree import flatten, tree_map
-from ._state import STATE, flags
+from ._state import STATE, flags, new_forward_level
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "vmap", "custom_vjp", "custom_jvp"]
@@ -189,7 +189,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
     if primal_def != tangent_def:
         raise ValueError(f"tangents' structure {tangent_def!r} differs from the primals' "
                          f"{primal_def!r}")
-    level = STATE.forward_level + 1
+    level = new_forward_level()
     duals = []
     for primal, tangent in zip(primal_leaves, tangent_leaves):
         primal = _as_float_array(primal, "a primal")
@@ -200,7 +200,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         if tangent.dtype != primal.dtype:
             tangent = tangent.astype(primal.dtype)
         duals.append(with_tangent(primal, level, tangent))
-    with flags(forward_level=level):
+    with flags(forward_levels=STATE.forward_levels + (level,)):
         out = f(*primal_def.unflatten(duals))
     out, aux = _split_aux(out, has_aux, "jvp")
     out_leaves, out_def = flatten(out)

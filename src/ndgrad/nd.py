@@ -35,7 +35,8 @@ class NDArray(ndarray):
         return f"\n{self._data}\n<NDArray {shape} @{self.context}>"
 
     def __str__(self) -> str:
-        return repr(self)[1:]
+        # MXNet 1.9.1 prints the same text as repr, leading newline included
+        return repr(self)
 
     def asscalar(self) -> Any:
         """The value of a one-element array as a Python scalar (MXNet 1.x)."""

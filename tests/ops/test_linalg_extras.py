@@ -223,7 +223,8 @@ def test_matrix_power_special_cases_and_errors():
         identity = np.linalg.matrix_power(a, 0)
     numpy.testing.assert_array_equal(identity.asnumpy(), numpy.broadcast_to(numpy.eye(3),
                                                                             (2, 3, 3)))
-    assert identity._node is None                    # a constant: no gradient flows
+    identity.backward()                              # a constant function of a: zeros
+    numpy.testing.assert_array_equal(a.grad.asnumpy(), numpy.zeros((2, 3, 3)))
     numpy.testing.assert_allclose(np.linalg.matrix_power(a, -2).asnumpy(),
                                   numpy.linalg.matrix_power(a.asnumpy(), -2), rtol=1e-12)
     with pytest.raises(TypeError, match="integer"):

@@ -20,9 +20,9 @@ def hessian(f, values):
     rows = []
     for i in range(x.size):
         with autograd.record():
-            first = autograd.grad(f(x), x, create_graph=True)
+            first = autograd.grad(f(x), x, create_graph=True)[0]
             component = first[i]
-        rows.append(autograd.grad(component, x).asnumpy())
+        rows.append(autograd.grad(component, x)[0].asnumpy())
     return numpy.array(rows)
 
 

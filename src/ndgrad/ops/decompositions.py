@@ -643,10 +643,18 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
                            values_only=False))
 
 
+# A^0 = I: recorded (a constant function of A, derivative zero), so higher orders give zeros
+identity_power_ = primitive(
+    "identity_power",
+    lambda a: numpy.broadcast_to(numpy.eye(a.shape[-1], dtype=a.dtype), a.shape).copy(),
+    nondiff=True)
+
+
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.matrix_power)
 def matrix_power(a, n):
     """ndgrad's differentiable numpy.linalg.matrix_power: repeated squaring, with the
-    inverse for negative ``n``; ``n = 0`` gives identity matrices (constants)."""
+    inverse for negative ``n``; ``n = 0`` gives identity matrices (constant in ``a``: their
+    derivative is zero)."""
     try:
         n = operator.index(n)
     except TypeError:
@@ -660,7 +668,7 @@ def matrix_power(a, n):
     if not isinstance(a, ndarray):
         a = asarray(a)
     if n == 0:
-        return array(numpy.broadcast_to(numpy.eye(shape[-1], dtype=to_numpy(a).dtype), shape))
+        return identity_power_(a)
     if n < 0:
         a, n = inv_(a), -n
     result, power = None, a

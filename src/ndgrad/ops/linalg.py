@@ -539,9 +539,11 @@ def _vector_norm(x, ord, axes, keepdims):
         return _largest(magnitude, axes, keepdims)
     if ord == -numpy.inf:
         return reductions.min(magnitude, axis=axes, keepdims=keepdims)
-    if ord == 0:                                     # a count: no gradient
-        return astype(reductions.sum(magnitude != 0, axis=axes, keepdims=keepdims),
-                      magnitude.dtype)
+    if ord == 0:
+        # a count, with derivative zero; the zeros are magnitude's own (abs has slope 0 at 0),
+        # so the count stays recorded and backward through it gives zeros, not "not recorded"
+        return reductions.sum(where(magnitude != 0, 1.0, magnitude), axis=axes,
+                              keepdims=keepdims)
     if ord == 1:
         return reductions.sum(magnitude, axis=axes, keepdims=keepdims)
     total = reductions.sum(magnitude ** ord, axis=axes, keepdims=keepdims)
