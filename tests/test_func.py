@@ -1,5 +1,6 @@
 """ndgrad.func: forward mode, the functional transforms, their composition and their errors."""
 
+import collections
 import doctest
 
 import numpy
@@ -7,6 +8,7 @@ import pytest
 
 import ndgrad._custom
 from ndgrad import autograd, func, np
+from ndgrad._pytree import flatten, tree_map
 from ndgrad.errors import NoDerivativeError
 
 
@@ -199,6 +201,40 @@ def test_jacfwd_of_jacrev_composes():
     close(func.jacfwd(func.jacrev(f))(f64(X)), func.jacrev(func.jacrev(f))(f64(X)))
 
 
+def with_aux(x):
+    return np.sin(x) * np.sum(x), {"total": np.sum(x), "none": None, "label": "aux"}
+
+
+@pytest.mark.parametrize("transform", [func.jacrev, func.jacfwd, func.jacobian],
+                         ids=["jacrev", "jacfwd", "jacobian"])
+def test_jacobians_with_has_aux_return_the_aux_undifferentiated(transform):
+    jacobian, aux = transform(with_aux, has_aux=True)(f64(X))
+    # d/dx_j sin(x_i) sum(x) = cos(x_i) sum(x) [i == j] + sin(x_i)
+    expected = numpy.diag(numpy.cos(X) * numpy.sum(X)) + numpy.sin(X)[:, None]
+    close(jacobian, expected)
+    close(aux["total"], numpy.sum(X))
+    assert aux["none"] is None and aux["label"] == "aux"
+
+    def pair(x, y):
+        return np.outer(np.sin(x), y), np.sum(y)
+    (jx, jy), total = transform(pair, argnums=(0, 1), has_aux=True)(f64(X[:3]), f64(U[:2]))
+    assert jx.shape == (3, 2, 3) and jy.shape == (3, 2, 2)
+    close(jx[1, 0], [0.0, numpy.cos(X[1]) * U[0], 0.0])
+    close(jy[1], numpy.sin(X[1]) * numpy.eye(2))
+    close(total, numpy.sum(U[:2]))
+    with pytest.raises(TypeError, match=r"has_aux=True\): the function must return a pair"):
+        transform(np.sin, has_aux=True)(f64(X))
+
+
+def test_hessian_with_has_aux():
+    def f(x):
+        return np.sum(x ** 3), [np.max(x), (x * 2,)]
+    hessian, (largest, (doubled,)) = func.hessian(f, has_aux=True)(f64(X))
+    close(hessian, numpy.diag(6 * X))
+    close(largest, numpy.max(X))
+    close(doubled, 2 * X)
+
+
 def test_vmap_maps_a_loop_and_is_differentiable():
     w = f64(numpy.arange(8.0).reshape(2, 4) / 4)
     per_example = func.vmap(lambda row: np.sum(np.tanh(w @ row)))
@@ -211,6 +247,172 @@ def test_vmap_maps_a_loop_and_is_differentiable():
     close(sums, 2 * batch.asnumpy().T)
     with pytest.raises(ValueError, match="one batch size"):
         func.vmap(lambda a, b: a + b)(f64(numpy.ones((2, 3))), f64(numpy.ones((3, 3))))
+
+
+BATCH = numpy.arange(15.0).reshape(5, 3) / 7 - 1
+Pair = collections.namedtuple("Pair", ["u", "v"])
+
+
+def test_vmap_in_axes_is_a_pytree_prefix_of_each_argument():
+    params = {"x": f64(BATCH), "w": f64([1.0, -2.0, 0.5])}
+    mapped = func.vmap(lambda d: np.sin(d["x"]) * d["w"] + np.sum(d["w"]),
+                       in_axes=({"x": 0, "w": None},))(params)
+    w = params["w"].asnumpy()
+    close(mapped, [numpy.sin(row) * w + numpy.sum(w) for row in BATCH])
+    # a tuple argument with an entry per item, and a list of entries read as a tuple
+    mapped = func.vmap(lambda pair, s: pair[0] * pair[1] + s, in_axes=[(1, None), 0])(
+        (f64(BATCH.T), f64(2.0)), f64([1.0, 2.0, 3.0, 4.0, 5.0]))
+    close(mapped, [row * 2 + s for row, s in zip(BATCH, [1, 2, 3, 4, 5])])
+
+
+def test_vmap_negative_axes_count_from_the_end():
+    matrices = f64(numpy.arange(24.0).reshape(2, 3, 4))
+    mapped = func.vmap(lambda m: np.sum(m, axis=0), in_axes=-1, out_axes=-1)(matrices)
+    close(mapped, matrices.asnumpy().sum(axis=0))
+    mapped = func.vmap(lambda m: m * 2, in_axes=-2, out_axes=-2)(matrices)
+    close(mapped, 2 * matrices.asnumpy())
+
+
+def test_vmap_out_axes_per_output_and_unbatched_outputs():
+    w = f64([1.0, 2.0, 3.0])
+
+    def f(x, w):
+        return np.sin(x), np.outer(x, w), w * 2
+    sines, outers, doubled = func.vmap(f, in_axes=(0, None), out_axes=(0, 1, None))(
+        f64(BATCH), w)
+    close(sines, numpy.sin(BATCH))
+    assert outers.shape == (3, 5, 3)
+    close(outers[:, 4], numpy.outer(BATCH[4], [1.0, 2.0, 3.0]))
+    close(doubled, [2.0, 4.0, 6.0])                 # once, not stacked
+    tree = func.vmap(lambda x: {"a": np.sin(x), "b": [np.cos(x), x * 3]},
+                     out_axes={"a": 1, "b": 0})(f64(BATCH))
+    close(tree["a"], numpy.sin(BATCH).T)
+    close(tree["b"][1], 3 * BATCH)
+    with pytest.raises(ValueError, match="out_axes is None for a result that differs between "
+                                         "examples 0 and 1"):
+        func.vmap(np.sin, out_axes=None)(f64(BATCH))
+
+
+def test_vmap_chunk_size_changes_neither_the_values_nor_the_gradients():
+    def f(row):
+        return np.outer(row, row) * np.sum(np.tanh(row))
+    loop = numpy.stack([func.vmap(f)(f64(BATCH[k:k + 1])).asnumpy()[0] for k in range(5)], 2)
+    gradients = []
+    for chunk_size in (None, 1, 2, 5, 8):
+        x = f64(BATCH)
+        x.attach_grad()
+        with autograd.record():
+            mapped = func.vmap(f, out_axes=2, chunk_size=chunk_size)(x)
+            total = np.sum(mapped * mapped)
+        total.backward()
+        close(mapped, loop)
+        gradients.append(x.grad.asnumpy())
+    for gradient in gradients[1:]:
+        close(gradient, gradients[0])
+    close(gradients[0][3], func.grad(lambda r: np.sum(f(r) ** 2))(f64(BATCH[3])))
+    with pytest.raises(ValueError, match="chunk_size must be at least 1, not 0"):
+        func.vmap(f, chunk_size=0)
+    with pytest.raises(TypeError, match="chunk_size must be an int or None, not float"):
+        func.vmap(f, chunk_size=2.0)
+
+
+def test_vmap_is_differentiable_in_forward_mode():
+    mapped = func.vmap(lambda d: d["x"] * np.sum(d["x"] ** 2) * d["w"],
+                       in_axes=({"x": 1, "w": None},))
+    primal = {"x": f64(BATCH.T), "w": f64(3.0)}
+    tangent = {"x": f64(numpy.ones((3, 5))), "w": f64(0.0)}
+    _, derivative = func.jvp(mapped, (primal,), (tangent,))
+    # d/dt of x s(x) w along ones: (1 * s + x * 2 sum(x)) w
+    expected = [(numpy.sum(r ** 2) + r * 2 * numpy.sum(r)) * 3 for r in BATCH]
+    close(derivative, expected)
+
+
+def test_vmap_over_an_empty_batch_has_the_shapes_of_one_example():
+    w = f64(numpy.ones((3, 2)))
+
+    def f(x):
+        return {"y": np.tanh(x @ w), "log": np.log(x), "s": np.sum(x), "w": w}
+    empty = func.vmap(f, out_axes={"y": 1, "log": 0, "s": 0, "w": None})(
+        np.array(numpy.zeros((0, 3), numpy.float32)))
+    assert empty["y"].shape == (2, 0) and empty["log"].shape == (0, 3)
+    assert empty["s"].shape == (0,) and empty["s"].dtype == numpy.float32
+    close(empty["w"], numpy.ones((3, 2)))           # unbatched: as f returned it
+    outer = func.vmap(np.outer, in_axes=(0, None))(f64(numpy.zeros((0, 2))), f64([1.0, 2.0]))
+    assert outer.shape == (0, 2, 2) and outer.dtype == numpy.float64
+
+
+def test_vmap_keeps_none_subtrees_and_namedtuples():
+    mapped = func.vmap(lambda d: {"y": d["a"] * 2, "nothing": None})(
+        {"a": f64(BATCH), "b": None})
+    close(mapped["y"], 2 * BATCH)
+    assert mapped["nothing"] is None
+    pair = Pair(f64(BATCH), f64(BATCH[:, 0]))
+    mapped = func.vmap(lambda p: Pair(p.u * p.v, np.sum(p.u)), in_axes=(Pair(0, 0),))(pair)
+    assert type(mapped) is Pair
+    close(mapped.u, BATCH * BATCH[:, :1])
+    close(mapped.v, BATCH.sum(axis=1))
+
+
+@pytest.mark.parametrize("in_axes, args, error, message", [
+    (2, (f64(BATCH),), ValueError,
+     r"in_axes\[0\] maps axis 2 of an argument of rank 2 \(shape \(5, 3\)\)"),
+    ((0, -2), (f64(BATCH), f64(X)), ValueError,
+     r"in_axes\[1\] maps axis -2 of an argument of rank 1"),
+    (1.0, (f64(BATCH),), TypeError, "in_axes must be an int, None, or a tuple"),
+    (({"x": "0"},), ({"x": f64(BATCH)},), TypeError,
+     "in_axes must be an int, None, or a container of those, but it holds '0'"),
+    ((0,), (f64(BATCH), f64(BATCH)), ValueError, "in_axes has 1 entries for 2 positional"),
+    (0, (f64(BATCH), f64(X)), ValueError,
+     r"one batch size, but the mapped axes have sizes \(argument 0: 5; argument 1: 4\)"),
+    ((None, None), (f64(BATCH), f64(X)), ValueError, "at least one mapped axis"),
+    (({"y": 0},), ({"x": f64(BATCH)},), ValueError,
+     r"in_axes\[0\] is \{'y': 0\} where the value has the structure"),
+])
+def test_vmap_in_axes_errors(in_axes, args, error, message):
+    with pytest.raises(error, match=message):
+        func.vmap(lambda *a: a[0], in_axes=in_axes)(*args)
+
+
+@pytest.mark.parametrize("out_axes, error, message", [
+    (2, ValueError, r"out_axes puts the batch axis at 2 of a result of shape \(3,\), of rank 2"),
+    (-3, ValueError, "out_axes puts the batch axis at -3"),
+    (1.0, TypeError, "out_axes must be an int, None, or a container of those"),
+    ((0, 1, 0), ValueError, r"out_axes is \(0, 1, 0\) where the value has the structure"),
+])
+def test_vmap_out_axes_errors(out_axes, error, message):
+    with pytest.raises(error, match=message):
+        func.vmap(lambda x: (x, x), out_axes=out_axes)(f64(BATCH))
+
+
+def test_vmap_needs_one_result_structure_for_every_example():
+    with pytest.raises(ValueError, match=r"structure \[\*\] for example 3 but \(\*,\) for "
+                                         "example 0"):
+        func.vmap(lambda x: (x,) if float(x[0]) < 0 else [x])(f64(BATCH))
+
+
+# -- pytrees ---------------------------------------------------------------------------------
+def test_none_is_an_empty_subtree_kept_in_the_structure():
+    tree = {"b": None, "a": (1.0, None, [2.0])}
+    leaves, treedef = flatten(tree)
+    assert leaves == [1.0, 2.0]                     # dicts in sorted key order, no None leaf
+    assert treedef.unflatten([3.0, 4.0]) == {"a": (3.0, None, [4.0]), "b": None}
+    assert tree_map(lambda leaf: leaf * 10, tree) == {"a": (10.0, None, [20.0]), "b": None}
+    gradient = func.grad(lambda d: np.sum(d["w"] ** 2))({"w": f64([1.0, 2.0]), "frozen": None})
+    close(gradient["w"], [2.0, 4.0])
+    assert gradient["frozen"] is None
+
+
+def test_namedtuples_are_nodes_rebuilt_as_their_class():
+    leaves, treedef = flatten(Pair(1.0, (2.0, 3.0)))
+    assert leaves == [1.0, 2.0, 3.0]
+    rebuilt = treedef.unflatten([4.0, 5.0, 6.0])
+    assert type(rebuilt) is Pair and rebuilt == Pair(4.0, (5.0, 6.0))
+    assert repr(treedef) == "Pair(*, (*, *,))"
+    assert flatten(Pair(1.0, 2.0))[1] != flatten((1.0, 2.0))[1]
+    gradient = func.grad(lambda p: np.sum(p.u * p.v))(Pair(f64([1.0, 2.0]), f64([3.0, 4.0])))
+    assert type(gradient) is Pair
+    close(gradient.u, [3.0, 4.0])
+    close(gradient.v, [1.0, 2.0])
 
 
 # -- custom derivatives ----------------------------------------------------------------------
@@ -227,8 +429,49 @@ def test_custom_vjp_is_used_and_differentiated_again():
     cube.defvjp(forward, backward)
     close(func.grad(cube)(f64(2.0)), 24.0)
     close(func.grad(func.grad(cube))(f64(2.0)), 24.0)           # d/dx 6 x^2 = 12 x
-    with pytest.raises(NoDerivativeError, match="forward-mode"):
-        func.jvp(cube, (f64(2.0),), (f64(1.0),))
+    # forward mode transposes the rule: the same doubled slope, and hessian works
+    close(func.jvp(cube, (f64(2.0),), (f64(1.0),))[1], 24.0)
+    close(func.hessian(cube)(f64(2.0)), 24.0)
+
+
+def test_custom_vjp_in_forward_mode_needs_a_rule_written_with_ndgrad():
+    @func.custom_vjp
+    def double(x):
+        return 2 * x
+    double.defvjp(lambda x: (2 * x, None),
+                  lambda _, g: (np.array(numpy.asarray(g.asnumpy()) * 2),))
+    close(func.grad(lambda x: np.sum(double(x)))(f64([1.0])), [2.0])
+    with pytest.raises(NoDerivativeError, match="does not depend on the cotangent"):
+        func.jvp(double, (f64([1.0]),), (f64([1.0]),))
+
+
+def test_custom_rules_take_pytrees_and_checkpoint_sees_closures():
+    @func.custom_vjp
+    def scale(p, x):
+        return p["w"] * x
+    scale.defvjp(lambda p, x: (p["w"] * x, (p, x)),
+                 lambda res, g: ({"w": g * res[1]}, g * res[0]["w"]))
+    gp, gx = func.grad(lambda p, x: np.sum(scale(p, x)), argnums=(0, 1))(
+        {"w": f64([2.0])}, f64([3.0]))
+    close(gp["w"], [3.0])
+    close(gx, [2.0])
+
+    @func.custom_jvp
+    def affine(p):
+        return p[0] * p[1]
+
+    @affine.defjvp
+    def _(primals, tangents):
+        (a, b), = primals
+        (ta, tb), = tangents
+        return a * b, ta * b + a * tb
+    close(func.grad(lambda a: np.sum(affine([a, f64([5.0])])))(f64([2.0])), [5.0])
+
+    x = f64([[1.0, 2.0]])
+    gradient = func.grad(lambda W: np.sum(autograd.checkpoint(lambda a: np.tanh(a @ W), x)))
+    W0 = f64([[0.1, 0.2], [0.3, 0.4]])
+    expected = func.grad(lambda W: np.sum(np.tanh(x @ W)))(W0)
+    close(gradient(W0), expected.asnumpy())
 
 
 def test_custom_vjp_needs_its_rules():

@@ -16,7 +16,8 @@ import numpy
 from ._forward import push_tangents, tangents_of
 from ._ndarray import _wrap, ndarray
 from ._primitive import NOTHING, Primitive
-from ._state import STATE, flags
+from ._pytree import flatten
+from ._state import STATE, collecting_operands, flags
 from .errors import NoDerivativeError
 from .ops.axes import shape_of
 
@@ -98,6 +99,66 @@ def _differentiating(args: Sequence[Any]) -> bool:
     return STATE.recording or any(tangents_of(a) for a in args)
 
 
+def _flat_gradients(name: str, args: Sequence[Any], grads: Any) -> list:
+    """A rule's gradients, one pytree per argument (None for zeros), as one flat list that
+    lines up with the arguments' leaves."""
+    grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+    if len(grads) != len(args):
+        raise ValueError(f"{name}: the backward rule returned {len(grads)} gradients for "
+                         f"{len(args)} arguments; return one per argument (None for none)")
+    flat: list = []
+    for arg, grad in zip(args, grads):
+        arg_leaves, arg_def = flatten(arg)
+        if grad is None:
+            flat.extend([None] * len(arg_leaves))
+            continue
+        grad_leaves, grad_def = flatten(grad)
+        if grad_def != arg_def:
+            raise ValueError(f"{name}: the backward rule returned a gradient of structure "
+                             f"{grad_def!r} for an argument of structure {arg_def!r}; they "
+                             "must be the same")
+        flat.extend(grad_leaves)
+    return flat
+
+
+def _transpose_of_pullback(name: str, pullback: Callable[..., list], outputs: Sequence[Any],
+                           tangents: Sequence[Any]) -> tuple:
+    """``J t`` from a pullback ``c -> J^T c`` written with ndgrad operations: the gradient of
+    ``<J^T c, t>`` with respect to ``c`` (the pullback is linear in ``c``). This is how a
+    ``custom_vjp`` function takes part in forward mode (``hessian``, ``jvp``)."""
+    from . import autograd
+    nested = STATE.recording
+    # any point will do (the rule is linear in c); a random one, so that a rule that does not
+    # compute its gradient from c with ndgrad operations shows as a nonzero constant
+    rng = numpy.random.default_rng(0)
+    cotangents = [start_variable(_wrap(rng.standard_normal(out.shape).astype(out.dtype),
+                                       ndarray), False) for out in outputs]
+    with flags(recording=True):
+        grads = pullback(*cotangents)
+        total = None
+        for grad, tangent in zip(grads, tangents):
+            if grad is None or tangent is None:
+                continue
+            if not isinstance(grad, ndarray):
+                raise NoDerivativeError(
+                    f"{name}: forward mode needs the backward rule written with ndgrad "
+                    f"operations, but it returned {type(grad).__name__}; compute it with "
+                    "ndgrad.np, or define a custom_jvp for forward mode")
+            if grad._node is None:
+                if numpy.any(grad._data):
+                    raise NoDerivativeError(
+                        f"{name}: the backward rule returned a gradient that does not depend "
+                        "on the cotangent; forward mode needs it written with ndgrad "
+                        "operations of the cotangent (it must be linear in it)")
+                continue
+            part = (grad * tangent).sum()
+            total = part if total is None else total + part
+    if total is None:
+        return tuple(_zeros_like(out) for out in outputs)
+    with flags(recording=nested):
+        return tuple(autograd.grad([total], cotangents, create_graph=nested))
+
+
 class custom_vjp:
     """A function with a reverse-mode rule of your own, as JAX's ``custom_vjp``.
 
@@ -112,11 +173,13 @@ class custom_vjp:
     >>> clip_gradient.defvjp(forward, backward)
 
     ``forward(*args)`` returns the output (an array or a tuple of arrays) and residuals;
-    ``backward(residuals, *cotangents)`` returns a tuple with one gradient per argument. Both
-    are written with ndgrad operations, and ``forward`` is recorded while differentiating,
-    so second-order gradients through the residuals are right. Arguments are arrays or
-    numbers (numbers get no gradient). Forward mode is refused (NoDerivativeError): define a
-    ``custom_jvp`` for it.
+    ``backward(residuals, *cotangents)`` returns a tuple with one gradient per argument, of
+    the argument's structure (arguments may be pytrees: dicts, lists, tuples of arrays), or
+    None for zeros. Both are written with ndgrad operations, and ``forward`` is recorded
+    while differentiating, so second-order gradients through the residuals are right.
+    Numbers among the arguments get no gradient. Forward mode (``jvp``, ``jacfwd``,
+    ``hessian``) transposes the backward rule, which is linear in the cotangents: it needs
+    the rule written with ndgrad operations and says so otherwise.
     """
 
     def __init__(self, fun: Callable[..., Any]) -> None:
@@ -132,7 +195,8 @@ class custom_vjp:
         if self.fwd is None or self.bwd is None:
             raise TypeError(f"{self.fun.__name__}: call defvjp(forward, backward) before "
                             "calling a custom_vjp function")
-        if not _differentiating(args):
+        leaves, _ = flatten(args)
+        if not _differentiating(leaves):
             return self.fun(*args)
         result = self.fwd(*args)
         if not isinstance(result, tuple) or len(result) != 2:
@@ -140,8 +204,14 @@ class custom_vjp:
                             "(output, residuals)")
         out, residuals = result
         outputs, single = _as_tuple(out)
-        outputs = attach(self.fun.__name__, args, outputs,
-                         pullback=lambda *cts: self.bwd(residuals, *cts))
+        name = self.fun.__name__
+
+        def pullback(*cotangents: Any) -> list:
+            return _flat_gradients(name, args, self.bwd(residuals, *cotangents))
+
+        outputs = attach(name, leaves, outputs, pullback=pullback,
+                         pushforward=lambda _operands, tangents: _transpose_of_pullback(
+                             name, pullback, outputs, tangents))
         return outputs[0] if single else outputs
 
 
@@ -159,11 +229,11 @@ class custom_jvp:
     ...     return log1pexp(x), t / (1 + np.exp(-x))    # stable where exp(x) overflows
 
     ``rule(primals, tangents)`` returns ``(output, output_tangent)`` and must be linear in the
-    tangents. Forward mode (``func.jvp``, ``jacfwd``) calls it once per pass. Reverse mode
-    uses it too: the gradient is assembled from one call per element of each argument (the
-    Jacobian, row by row), exact but costly for large arguments: give such a function a
-    ``custom_vjp`` instead. The rule is written with ndgrad operations, so it is
-    differentiated again for higher orders.
+    tangents; ``tangents`` has the primals' structure (pytrees: dicts, lists, tuples), with
+    zeros where a primal has none. Forward mode (``func.jvp``, ``jacfwd``) calls it once per
+    pass. Reverse mode transposes it: one reverse pass through the rule with respect to the
+    tangents, so the rule must be written with ndgrad operations (it is then differentiated
+    again for higher orders, too).
     """
 
     def __init__(self, fun: Callable[..., Any]) -> None:
@@ -179,83 +249,105 @@ class custom_jvp:
         if self.rule is None:
             raise TypeError(f"{self.fun.__name__}: decorate a rule with "
                             f"@{self.fun.__name__}.defjvp before calling it")
-        if not _differentiating(args):
+        leaves, treedef = flatten(args)
+        if not _differentiating(leaves):
             return self.fun(*args)
         with flags(recording=False, forward_levels=()):
             out = self.fun(*args)
         outputs, single = _as_tuple(out)
+        name = self.fun.__name__
 
-        def pushforward(primals: tuple, tangents: tuple) -> Any:
-            result = self.rule(primals, tangents)
+        def pushforward(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+            tangent_leaves = [t if t is not None else _zeros_like(x) if isinstance(x, ndarray)
+                              else x for t, x in zip(tangents, primals)]
+            result = self.rule(tuple(treedef.unflatten(list(primals))),
+                               tuple(treedef.unflatten(tangent_leaves)))
             if not isinstance(result, tuple) or len(result) != 2:
-                raise TypeError(f"{self.fun.__name__}: the JVP rule must return a pair "
+                raise TypeError(f"{name}: the JVP rule must return a pair "
                                 "(output, output_tangent)")
             return result[1]
 
-        def pullback(*cotangents: Any) -> tuple:
-            return _pullback_from_jvp(args, cotangents, pushforward)
+        def pullback(*cotangents: Any) -> list:
+            return _pullback_by_transposing(name, leaves, cotangents, pushforward)
 
-        outputs = attach(self.fun.__name__, args, outputs, pullback=pullback,
-                         pushforward=pushforward)
+        outputs = attach(name, leaves, outputs, pullback=pullback, pushforward=pushforward)
         return outputs[0] if single else outputs
 
 
-def _pullback_from_jvp(args: Sequence[Any], cotangents: Sequence[ndarray],
-                       pushforward: Callable[..., Any]) -> tuple:
-    """The gradients <g, J e_j> for every element j of every float argument, one JVP each."""
-    from .np import reshape, stack
-    grads = []
-    for k, arg in enumerate(args):
-        if not isinstance(arg, ndarray) or arg.dtype.kind not in "fc":
-            grads.append(None)
-            continue
-        entries = []
-        for index in range(arg.size):
-            basis = numpy.zeros(arg.size, arg.dtype)
-            basis[index] = 1
-            tangents = [_wrap(basis.reshape(arg.shape), ndarray) if j == k
-                        else _zeros_like(a) if isinstance(a, ndarray) else None
-                        for j, a in enumerate(args)]
-            out, _ = _as_tuple(pushforward(tuple(args), tuple(tangents)))
-            entries.append(sum((c * t).sum() for c, t in zip(cotangents, out)))
-        grads.append(reshape(stack(entries), arg.shape) if entries else _zeros_like(arg))
-    return tuple(grads)
+def _pullback_by_transposing(name: str, primals: Sequence[Any], cotangents: Sequence[ndarray],
+                             pushforward: Callable[..., Any]) -> list:
+    """``J^T c`` from a JVP rule ``t -> J t`` written with ndgrad operations: the gradient of
+    ``<c, J t>`` with respect to ``t``, one reverse pass (the rule is linear in ``t``)."""
+    from . import autograd
+    nested = STATE.recording
+    floats = [isinstance(x, ndarray) and x.dtype.kind in "fc" for x in primals]
+    tangents = [start_variable(_zeros_like(x), False) if is_float else None
+                for x, is_float in zip(primals, floats)]
+    with flags(recording=True):
+        out, _ = _as_tuple(pushforward(tuple(primals), tuple(tangents)))
+        total = None
+        for cotangent, tangent_out in zip(cotangents, out):
+            if not isinstance(tangent_out, ndarray):
+                raise NoDerivativeError(f"{name}: the JVP rule returned "
+                                        f"{type(tangent_out).__name__}; reverse mode needs it "
+                                        "written with ndgrad operations")
+            if tangent_out._node is None:
+                continue
+            part = (cotangent * tangent_out).sum()
+            total = part if total is None else total + part
+    wanted = [t for t in tangents if t is not None]
+    if total is None or not wanted:
+        return [None] * len(primals)
+    with flags(recording=nested):
+        grads = iter(autograd.grad([total], wanted, create_graph=nested))
+    return [next(grads) if t is not None else None for t in tangents]
 
 
 def checkpoint(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)``, saving none of its intermediate values: backward runs ``fn`` again to
     get them. Memory for time: the values inside ``fn`` are never all alive at once.
 
-    ``fn`` takes arrays (and other values, passed as they are) and returns an array or a tuple
-    of arrays. ndgrad's random numbers (``np.random``, dropout) are replayed: the second run
-    draws what the first drew. Outside ``record()``, and in forward mode, it is ``fn(*args)``.
+    ``fn`` takes arrays (and other values, passed as they are; pytrees too) and returns an
+    array or a tuple of arrays. Arrays it closes over are differentiated too (``lambda a:
+    a @ W`` gives ``W`` its gradient), as in JAX and PyTorch. ndgrad's random numbers
+    (``np.random``, dropout) are replayed: the second run draws what the first drew.
+    Outside ``record()``, and in forward mode, it is ``fn(*args)``.
     """
-    if not STATE.recording or any(tangents_of(a) for a in args):
+    if not STATE.recording or STATE.forward_level:
         return fn(*args)
     from .ops.random import generator_state, replaying
+    leaves, treedef = flatten(args)
     state = generator_state()
-    with flags(recording=False):
+    with flags(recording=False), collecting_operands() as operands:
         out = fn(*args)
     outputs, single = _as_tuple(out)
+    # arrays with history that fn used without receiving them: its closure
+    known = {id(leaf) for leaf in leaves}
+    closure = []
+    for operand in operands:
+        if id(operand) not in known:
+            known.add(id(operand))
+            closure.append(operand)
 
-    def pullback(*cotangents: Any) -> tuple:
+    def pullback(*cotangents: Any) -> list:
         from . import autograd
         nested = STATE.recording
         with flags(recording=True), replaying(state):
-            variables = [_start(a, nested) for a in args]
-            again, _ = _as_tuple(fn(*variables))
-        wanted = [v for v in variables if isinstance(v, ndarray) and v._node is not None]
+            variables = [_start(a, nested) for a in leaves]
+            again, _ = _as_tuple(fn(*treedef.unflatten(variables)))
+        inputs = variables + closure
+        wanted = [v for v in inputs if isinstance(v, ndarray) and v._node is not None]
         heads = [(h, c) for h, c in zip(again, cotangents) if h._node is not None]
         if not wanted or not heads:
-            return tuple(None for _ in args)
+            return [None] * len(inputs)
         with flags(recording=nested):
             grads = iter(autograd.grad([h for h, _ in heads], wanted,
                                        head_grads=[c for _, c in heads], create_graph=nested))
-        return tuple(next(grads) if isinstance(v, ndarray) and v._node is not None else None
-                     for v in variables)
+        return [next(grads) if isinstance(v, ndarray) and v._node is not None else None
+                for v in inputs]
 
     name = f"checkpoint({getattr(fn, '__name__', 'fn')})"
-    outputs = attach(name, args, outputs, pullback=pullback)
+    outputs = attach(name, leaves + closure, outputs, pullback=pullback)
     return outputs[0] if single else outputs
 
 

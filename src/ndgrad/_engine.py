@@ -155,8 +155,17 @@ def _recorded_operands(node: Node) -> tuple[tuple[Node, int], ...]:
                  for position, parent in enumerate(node.parents) if parent is not None)
 
 
-def _count_dependents(roots: Sequence[Node]) -> dict[Node, int]:
-    """For each node reachable from the roots, how many reachable nodes use its output."""
+def _count_dependents(roots: Sequence[Node], targets: set | None = None) -> dict[Node, int]:
+    """For each node reachable from the roots, how many reachable nodes use its output.
+
+    With ``targets`` (the nodes whose gradients ``autograd.grad`` captures), only the nodes on
+    a path from a root to a target are counted: backward walks no further, so it neither
+    computes gradients nobody asked for nor frees graph beyond the targets (a checkpoint's
+    recomputation, or a custom rule's, stops where the caller's graph begins).
+    """
+    if targets is not None:
+        on_path = _leading_to(roots, targets)
+        roots = [root for root in roots if root in on_path]
     dependents: dict[Node, int] = {}
     stack = []
     for root in roots:
@@ -166,7 +175,7 @@ def _count_dependents(roots: Sequence[Node]) -> dict[Node, int]:
     while stack:
         node = stack.pop()
         for parent in node.parents:
-            if parent is None:
+            if parent is None or (targets is not None and parent not in on_path):
                 continue
             if parent in dependents:
                 dependents[parent] += 1
@@ -174,6 +183,26 @@ def _count_dependents(roots: Sequence[Node]) -> dict[Node, int]:
                 dependents[parent] = 1
                 stack.append(parent)
     return dependents
+
+
+def _leading_to(roots: Sequence[Node], targets: set) -> set:
+    """The nodes reachable from ``roots`` from which some node of ``targets`` is reachable
+    (targets included): an iterative depth-first walk, deciding each node after its parents."""
+    leads: dict[Node, bool] = {}
+    stack = [(root, False) for root in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if node in leads and not expanded:
+            continue
+        if not expanded:
+            leads[node] = False            # in progress: a graph has no cycles
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents
+                         if parent is not None and parent not in leads)
+            continue
+        leads[node] = node in targets or any(leads.get(parent, False)
+                                             for parent in node.parents if parent is not None)
+    return {node for node, lead in leads.items() if lead}
 
 
 def _accumulate(pending: dict, node: Node, index: int, grad: Any) -> None:
@@ -220,8 +249,9 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 "backward; pass retain_graph=True to the first backward to differentiate it "
                 "again")
         _accumulate(pending, head._node, head._index, grad)
-    dependents = _count_dependents([head._node for head in heads])
-    ready = [node for node in pending if dependents[node] == 0]
+    targets = None if capture is None else {node for node, _ in capture}
+    dependents = _count_dependents([head._node for head in heads], targets)
+    ready = [node for node in pending if dependents.get(node) == 0]
 
     with flags(recording=create_graph, raw_rules=not on_arrays):
         while ready:
@@ -267,7 +297,9 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 if inputs is None:
                     inputs = (None,) * len(parents)
                 # a parent node is truthy, a constant operand (None) is not
-                operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, parents)
+                wanted = parents if capture is None else tuple(
+                    parent if parent in dependents else None for parent in parents)
+                operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, wanted)
                 if STATE.anomaly:
                     check_backward(node, grad, operand_grads)
                 # drop references at once, so dead arrays do not raise the peak memory
@@ -276,7 +308,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 operand_grads = (None,) * len(parents)
             parent_indices = node.parent_indices
             for position, parent in enumerate(parents):
-                if parent is None:
+                if parent is None or parent not in dependents:
                     continue
                 operand_grad = operand_grads[position]
                 if operand_grad is not None:
@@ -295,7 +327,8 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 if dependents[parent] == 0:
                     ready.append(parent)
             del operand_grads
-            if not retain_graph:
+            if not retain_graph and (targets is None or node not in targets):
+                # a target's own graph is the caller's (a closure checkpoint differentiates)
                 node.release()
 
 

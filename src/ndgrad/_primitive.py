@@ -204,6 +204,9 @@ class Primitive:
         common path."""
         if STATE.anomaly:
             check_forward(self.name, args, results)
+        if STATE.collected is not None:
+            STATE.collected.extend(arg for arg in args
+                                   if isinstance(arg, ndarray) and arg._node is not None)
         if STATE.paused and not STATE.recording:
             mark_paused(args, results)
         if STATE.forward_level:

@@ -1,12 +1,18 @@
-"""Pytrees: nested tuples, lists and dicts of arrays, flattened to a list of leaves and back.
+"""Pytrees: nested tuples, lists, dicts and namedtuples of arrays, flattened to a list of leaves
+and back.
 
-Every leaf that is not a tuple, list or dict (an array, a number, None) is one leaf. Dicts
-are walked in sorted key order, as JAX does, so two dicts with the same keys line up.
+As in JAX, ``None`` is an empty container: it has no leaves and stays in the structure, so a
+gradient or a mapped result keeps a ``None`` where the argument had one. Everything else that
+is not a container (an array, a number, a string) is one leaf. Dicts are walked in sorted key
+order, as JAX does, so two dicts with the same keys line up; namedtuples are rebuilt as their
+own class.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
+
+_NONE = type(None)
 
 
 class TreeDef:
@@ -15,8 +21,8 @@ class TreeDef:
     __slots__ = ("kind", "keys", "children")
 
     def __init__(self, kind: type | None, keys: tuple = (), children: tuple = ()) -> None:
-        self.kind = kind          # tuple, list, dict, or None for a leaf
-        self.keys = keys
+        self.kind = kind          # the container's type (NoneType for None), or None for a leaf
+        self.keys = keys          # a dict's sorted keys
         self.children = children
 
     @property
@@ -36,9 +42,13 @@ class TreeDef:
         if self.kind is None:
             return next(leaves)
         values = [child._build(leaves) for child in self.children]
+        if self.kind is _NONE:
+            return None
         if self.kind is dict:
             return dict(zip(self.keys, values))
-        return self.kind(values)
+        if self.kind in (tuple, list):
+            return self.kind(values)
+        return self.kind(*values)          # a namedtuple takes its fields as arguments
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, TreeDef) and self.kind == other.kind
@@ -47,13 +57,32 @@ class TreeDef:
     def __repr__(self) -> str:
         if self.kind is None:
             return "*"
+        if self.kind is _NONE:
+            return "None"
         if self.kind is dict:
             return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.keys, self.children)) + "}"
         inner = ", ".join(repr(c) for c in self.children)
-        return f"({inner},)" if self.kind is tuple else f"[{inner}]"
+        if self.kind is tuple:
+            return f"({inner},)"
+        if self.kind is list:
+            return f"[{inner}]"
+        return f"{self.kind.__name__}({inner})"
 
 
 _END = object()
+
+
+def _container(tree: Any) -> tuple[type, tuple, tuple] | None:
+    """A container's (type, dict keys, children), or None when ``tree`` is a leaf. Subclasses
+    of tuple and list other than namedtuples are leaves, as in JAX."""
+    if tree is None:
+        return _NONE, (), ()
+    if isinstance(tree, dict):
+        keys = tuple(sorted(tree))
+        return dict, keys, tuple(tree[k] for k in keys)
+    if type(tree) in (tuple, list) or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
+        return type(tree), (), tuple(tree)
+    return None
 
 
 def flatten(tree: Any) -> tuple[list, TreeDef]:
@@ -62,13 +91,12 @@ def flatten(tree: Any) -> tuple[list, TreeDef]:
 
 
 def _flatten(tree: Any, leaves: list) -> TreeDef:
-    if isinstance(tree, dict):
-        keys = tuple(sorted(tree))
-        return TreeDef(dict, keys, tuple(_flatten(tree[k], leaves) for k in keys))
-    if isinstance(tree, (tuple, list)) and type(tree) in (tuple, list):
-        return TreeDef(type(tree), (), tuple(_flatten(item, leaves) for item in tree))
-    leaves.append(tree)
-    return TreeDef(None)
+    container = _container(tree)
+    if container is None:
+        leaves.append(tree)
+        return TreeDef(None)
+    kind, keys, children = container
+    return TreeDef(kind, keys, tuple(_flatten(child, leaves) for child in children))
 
 
 def tree_map(function: Callable[..., Any], tree: Any, *others: Any) -> Any:
@@ -81,3 +109,29 @@ def tree_map(function: Callable[..., Any], tree: Any, *others: Any) -> Any:
             raise ValueError(f"tree structures differ: {treedef!r} and {other_def!r}")
         other_leaves.append(leaves_of_other)
     return treedef.unflatten([function(*parts) for parts in zip(leaves, *other_leaves)])
+
+
+def broadcast_prefix(prefix: Any, tree: Any, name: str) -> list:
+    """Per leaf of ``tree``, the leaf of ``prefix`` at or above its place: ``prefix`` is a
+    pytree prefix of ``tree``, JAX's rule for vmap's ``in_axes`` and ``out_axes``. In the
+    prefix ``None`` is a leaf (it means "not mapped"), not an empty container. ``name`` is
+    how the error calls the prefix when it is not one."""
+    values: list = []
+    _broadcast(prefix, flatten(tree)[1], name, values)
+    return values
+
+
+def _broadcast(prefix: Any, treedef: TreeDef, path: str, values: list) -> None:
+    container = None if prefix is None else _container(prefix)
+    if container is None:
+        values.extend([prefix] * treedef.num_leaves)
+        return
+    kind, keys, children = container
+    if kind is not treedef.kind or keys != treedef.keys or len(children) != len(treedef.children):
+        raise ValueError(f"{path} is {prefix!r} where the value has the structure {treedef!r}; "
+                         "it must be a pytree prefix of the value: one entry there, or the same "
+                         "container with the same keys or length")
+    steps = ([f"[{key!r}]" for key in keys] if kind is dict
+             else [f"[{index}]" for index in range(len(children))])
+    for child, subtree, step in zip(children, treedef.children, steps):
+        _broadcast(child, subtree, path + step, values)

@@ -29,7 +29,9 @@ class _ThreadState(threading.local):
         self.anomaly = False
         # inside autograd.pause(): results computed from recorded arrays are marked as cut
         self.paused = False
-        # forward_level, anomaly or paused: one test on the primitives' hot path for all.
+        # inside collecting_operands(): the recorded operands that primitives are called with
+        self.collected: list | None = None
+        # forward_level, anomaly, paused or collected: one test on the primitives' hot path.
         self.watching = False
 
 
@@ -63,9 +65,29 @@ def flags(*, recording: bool | None = None, training: bool | None = None,
         STATE.anomaly = anomaly
     if paused is not None:
         STATE.paused = paused
-    STATE.watching = STATE.forward_level > 0 or STATE.anomaly or STATE.paused
+    _update_watching()
     try:
         yield
     finally:
         (STATE.recording, STATE.training, STATE.raw_rules, STATE.forward_levels,
          STATE.forward_level, STATE.anomaly, STATE.paused, STATE.watching) = saved
+
+
+def _update_watching() -> None:
+    STATE.watching = (STATE.forward_level > 0 or STATE.anomaly or STATE.paused
+                      or STATE.collected is not None)
+
+
+@contextmanager
+def collecting_operands() -> Iterator[list]:
+    """Collect, into the list this yields, every operand with recorded history that a
+    primitive is called with inside the block (recording off): how ``checkpoint`` finds the
+    arrays a function closes over."""
+    saved = STATE.collected
+    STATE.collected = []
+    _update_watching()
+    try:
+        yield STATE.collected
+    finally:
+        STATE.collected = saved
+        _update_watching()

@@ -31,11 +31,11 @@ from . import autograd
 from ._custom import custom_jvp, custom_vjp, start_variable
 from ._forward import tangents_of, with_tangent
 from ._ndarray import _wrap, ndarray
-from ._pytree import flatten, tree_map
+from ._pytree import broadcast_prefix, flatten, tree_map
 from ._state import STATE, flags, new_forward_level
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
-           "hvp", "vmap", "custom_vjp", "custom_jvp"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian",
+           "hessian", "hvp", "vmap", "custom_vjp", "custom_jvp"]
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -219,6 +219,27 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
     return out_def.unflatten(values), out_def.unflatten(derivatives)
 
 
+def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """``(f(*primals), f_jvp)``, as JAX's ``linearize``: ``f_jvp(*tangents)`` is the JVP of
+    ``f`` at ``primals`` (one tangent per primal, of its structure). ndgrad keeps no staged
+    linear program: each ``f_jvp`` call runs forward mode through ``f`` at the same point,
+    the cost of one ``jvp`` and the same numbers.
+
+    >>> from ndgrad import func, np
+    >>> y, f_jvp = func.linearize(np.sin, np.array(0.0))
+    >>> f_jvp(np.array(2.0))                               # cos 0 * 2
+    array(2.)
+    """
+    out = f(*primals)
+
+    def f_jvp(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise TypeError(f"f_jvp takes one tangent per primal: {len(primals)}, not "
+                            f"{len(tangents)}")
+        return jvp(f, primals, tangents)[1]
+    return out, f_jvp
+
+
 # -- Jacobians and Hessians --------------------------------------------------------------------
 def _one_hot(shape: tuple, dtype: Any, index: int) -> ndarray:
     basis = numpy.zeros(int(numpy.prod(shape, dtype=numpy.int64)), dtype)
@@ -235,16 +256,19 @@ def _stack_rows(rows: list, shape: tuple, template: ndarray) -> ndarray:
     return reshape(stack(rows), shape + rows[0].shape)
 
 
-def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode, one backward pass per output element: for an
     output of shape S and an argument of shape T, an array of shape S + T. Pytrees: the
-    output's structure outside, the arguments' (a tuple for a tuple of argnums) inside."""
+    output's structure outside, the arguments' (a tuple for a tuple of argnums) inside.
+    With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``,
+    aux returned as computed, not differentiated."""
     def jacrev_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         nested = STATE.recording
         with flags(recording=True):
             call_args, trees = _variables_for(args, numbers, nested)
-            out = f(*call_args)
+            out, aux = _split_aux(f(*call_args), has_aux, "jacrev")
         variables = [v for vs, _ in trees for v in vs]
 
         def jacobian_of(head: ndarray) -> Any:
@@ -258,13 +282,15 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
             blocks = iter(per_variable)
             results = tuple(td.unflatten([next(blocks) for _ in vs]) for vs, td in trees)
             return results[0] if isinstance(argnums, int) else results
-        return tree_map(jacobian_of, out)
+        jacobian = tree_map(jacobian_of, out)
+        return (jacobian, aux) if has_aux else jacobian
     return jacrev_f
 
 
-def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f`` by forward mode, one JVP per input element; the same layout as
-    ``jacrev`` (output shape + argument shape)."""
+    ``jacrev`` (output shape + argument shape), and the same ``has_aux``."""
     def jacfwd_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         args = list(args)
@@ -276,25 +302,28 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
             args[number] = treedef.unflatten(leaves_by_number[-1][0])
         differentiated = [leaf for leaves, _ in leaves_by_number for leaf in leaves]
 
-        def call(*leaves: Any) -> Any:
+        def call(*leaves: Any) -> tuple[Any, Any]:
+            """``(output, aux)`` of ``f`` at the differentiated leaves (aux None without
+            ``has_aux``), so that every JVP below can take the aux apart from the output."""
             call_args = list(args)
             position = iter(leaves)
             for number, (originals, treedef) in zip(numbers, leaves_by_number):
                 call_args[number] = treedef.unflatten([next(position) for _ in originals])
-            return f(*call_args)
+            return _split_aux(f(*call_args), has_aux, "jacfwd")
 
         columns: list = []     # per differentiated leaf: per element, the output's tangents
-        out = None
+        out = aux = None
         for k, leaf in enumerate(differentiated):
             per_element = []
             for index in range(leaf.size):
                 tangents = [_one_hot(x.shape, x.dtype, index) if j == k else _zeros_like(x)
                             for j, x in enumerate(differentiated)]
-                out, derivative = jvp(call, tuple(differentiated), tuple(tangents))
+                out, derivative, aux = jvp(call, tuple(differentiated), tuple(tangents),
+                                           has_aux=True)
                 per_element.append(flatten(derivative)[0])
             columns.append(per_element)
-        if out is None:          # every differentiated argument is empty
-            out = call(*differentiated)
+        if not any(leaf.size for leaf in differentiated):     # no JVP ran
+            out, aux = call(*differentiated)
         out_leaves, out_def = flatten(out)
         from .np import moveaxis
         blocks = []
@@ -311,29 +340,33 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
             results = tuple(td.unflatten([next(parts) for _ in leaves])
                             for leaves, td in leaves_by_number)
             blocks.append(results[0] if isinstance(argnums, int) else results)
-        return out_def.unflatten(blocks)
+        jacobian = out_def.unflatten(blocks)
+        return (jacobian, aux) if has_aux else jacobian
     return jacfwd_f
 
 
-def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+             has_aux: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f``, by forward mode when the arguments have fewer elements than the
-    output (fewer passes), else by reverse mode; the layout of ``jacrev``."""
+    output (fewer passes), else by reverse mode; the layout and ``has_aux`` of ``jacrev``."""
     def jacobian_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         n_in = sum(numpy.size(getattr(leaf, "_data", leaf))
                    for number in numbers for leaf in flatten(args[number])[0])
         with flags(recording=False):
-            out = f(*args)
+            out, _ = _split_aux(f(*args), has_aux, "jacobian")
         n_out = sum(leaf.size for leaf in flatten(out)[0])
         transform = jacfwd if n_in < n_out else jacrev
-        return transform(f, argnums)(*args)
+        return transform(f, argnums, has_aux)(*args)
     return jacobian_f
 
 
-def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+            has_aux: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar ``f``: ``jacfwd(jacrev(f))``, of shape T + T for an argument
-    of shape T."""
-    return jacfwd(jacrev(f, argnums), argnums)
+    of shape T. With ``has_aux``, ``f`` returns ``(scalar, aux)`` and the result is
+    ``(hessian, aux)``, as in JAX."""
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
 
 
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
@@ -345,37 +378,193 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 
 # -- batching ----------------------------------------------------------------------------------
-def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: int = 0) -> Callable[..., Any]:
-    """``f`` mapped over axis ``in_axes`` of its arguments (an int for all, or one entry per
-    argument: an int or None for an argument passed whole), its results stacked along
-    ``out_axes``. A loop over the examples: correct and differentiable for any ``f``, as
-    fast as the loop (no batching rules)."""
-    from .np import stack
+def _check_axis_types(axes: Any, name: str) -> None:
+    """Refuse an ``in_axes``/``out_axes`` holding anything but ints and None."""
+    for axis in flatten(axes)[0]:          # None is an empty subtree: only the rest remains
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise TypeError(f"vmap {name} must be an int, None, or a container of those, but "
+                            f"it holds {axis!r} of type {type(axis).__name__}")
+
+
+def _shape(leaf: Any) -> tuple:
+    return numpy.shape(getattr(leaf, "_data", leaf))
+
+
+def _example_of(leaf: ndarray, axis: int, index: int | None) -> ndarray:
+    """Example ``index`` of a mapped leaf along ``axis``; for None, zeros of an example's
+    shape and dtype (what an empty batch calls ``f`` on)."""
+    from .np import take
+    if index is None:
+        return _wrap(numpy.zeros(leaf.shape[:axis] + leaf.shape[axis + 1:], leaf.dtype), ndarray)
+    return take(leaf, index, axis=axis)
+
+
+def _out_axes_of(result: Any, out_axes: Any) -> list:
+    """Per leaf of one example's result, the axis its batch axis goes to (from 0), or None
+    for an unbatched result."""
+    axes = []
+    for leaf, axis in zip(flatten(result)[0], broadcast_prefix(out_axes, result, "vmap out_axes")):
+        if axis is not None:
+            rank = len(_shape(leaf)) + 1          # the result's rank once batched
+            if not -rank <= axis < rank:
+                raise ValueError(f"vmap out_axes puts the batch axis at {axis} of a result of "
+                                 f"shape {_shape(leaf)}, of rank {rank} once batched; use an "
+                                 f"axis in [{-rank}, {rank}), or None for an unbatched result")
+            axis %= rank
+        axes.append(axis)
+    return axes
+
+
+def _empty_batch(leaf: Any, axis: int) -> ndarray:
+    """A batch of no examples of ``leaf``'s shape and dtype, its batch axis at ``axis``."""
+    value = numpy.asarray(getattr(leaf, "_data", leaf))
+    return _wrap(numpy.zeros(value.shape[:axis] + (0,) + value.shape[axis:], value.dtype),
+                 ndarray)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    a, b = (numpy.asarray(getattr(value, "_data", value)) for value in (a, b))
+    # a NaN result that stays NaN is the same; isnan exists only for float dtypes
+    floats = a.dtype.kind in "fc" and b.dtype.kind in "fc"
+    return numpy.array_equal(a, b, equal_nan=floats)
+
+
+def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
+         chunk_size: int | None = None) -> Callable[..., Any]:
+    """``f`` mapped over an axis of its positional arguments, its results stacked along
+    ``out_axes``, as ``jax.vmap``. A loop over the examples: correct and differentiable for
+    any ``f`` (inside ``autograd.record()`` and under ``jvp``), as fast as the loop (no
+    batching rules).
+
+    Parameters
+    ----------
+    in_axes : int, None or tuple
+        The axis of every argument to map over; or a tuple (a list is read as one) with an
+        entry per positional argument, each an int, None (the argument is passed whole to
+        every example) or a pytree prefix of that argument with an axis or None per subtree,
+        as ``({"x": 0, "w": None},)`` for ``f(params)``. Negative axes count from the end.
+    out_axes : int, None or a pytree prefix of the output
+        Where each result's batch axis goes, e.g. ``(0, 1)`` for a pair of results. None
+        marks a result that is not batched: ``f`` must return the same value for every
+        example, and that value is returned once.
+    chunk_size : int or None
+        Run the examples in chunks of this many, each chunk stacked before the next starts,
+        so that at most this many examples' results are alive at once
+        (``torch.func.vmap``); None for one chunk.
+
+    A batch of size 0 calls ``f`` once on zeros of an example's shape (so ``f`` must accept
+    zeros) to learn its results' structure, shapes and dtypes, and returns them with a batch
+    axis of length 0 (an unbatched result as that call returned it).
+
+    Raises
+    ------
+    TypeError
+        An axis that is not an int or None, or an ``in_axes`` that is neither an int, None
+        nor a tuple.
+    ValueError
+        ``in_axes`` or ``out_axes`` not a prefix of the arguments or the output, an ``in_axes``
+        tuple of the wrong length, an axis out of range, mapped axes of different sizes, no
+        mapped axis at all, examples returning different structures, a result with
+        ``out_axes`` None that differs between examples, or a ``chunk_size`` below 1.
+
+    Examples
+    --------
+    >>> from ndgrad import func, np
+    >>> func.vmap(lambda d: d["x"] * d["w"], in_axes=({"x": 0, "w": None},))(
+    ...     {"x": np.array([[1.0, 2.0], [3.0, 4.0]]), "w": np.array([10.0, 100.0])})
+    array([[ 10., 200.],
+           [ 30., 400.]])
+    """
+    if isinstance(in_axes, list):          # JAX reads a list of per-argument entries as a tuple
+        in_axes = tuple(in_axes)
+    if in_axes is not None and not isinstance(in_axes, (int, tuple)):
+        raise TypeError(f"vmap in_axes must be an int, None, or a tuple with one entry per "
+                        f"positional argument, not {type(in_axes).__name__}")
+    _check_axis_types(in_axes, "in_axes")
+    _check_axis_types(out_axes, "out_axes")
+    if chunk_size is not None:
+        if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
+            raise TypeError(f"vmap chunk_size must be an int or None, not "
+                            f"{type(chunk_size).__name__}")
+        if chunk_size < 1:
+            raise ValueError(f"vmap chunk_size must be at least 1, not {chunk_size}; pass None "
+                             "to run every example in one chunk")
+    from .np import asarray, concatenate, stack
 
     def vmap_f(*args: Any) -> Any:
-        axes = (in_axes,) * len(args) if not isinstance(in_axes, (tuple, list)) else in_axes
-        if len(axes) != len(args):
-            raise ValueError(f"in_axes has {len(axes)} entries for {len(args)} arguments")
-        sizes = set()
-        for arg, axis in zip(args, axes):
-            if axis is not None:
-                for leaf in flatten(arg)[0]:
-                    sizes.add(numpy.shape(getattr(leaf, "_data", leaf))[axis])
-        if len(sizes) != 1:
-            raise ValueError(f"vmap needs one batch size; the mapped axes have sizes "
-                             f"{sorted(sizes) or 'none (every in_axes is None)'}")
-        size = sizes.pop()
-        from .np import asarray, take
+        per_argument = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+        if len(per_argument) != len(args):
+            raise ValueError(f"vmap in_axes has {len(per_argument)} entries for {len(args)} "
+                             "positional arguments; give one entry per argument")
+        arguments = []        # per argument: its structure, its leaves, and their batch axes
+        sizes: dict = {}      # argument number -> the sizes of its mapped axes
+        for number, (arg, prefix) in enumerate(zip(args, per_argument)):
+            leaves, treedef = flatten(arg)
+            axes = broadcast_prefix(prefix, arg, f"vmap in_axes[{number}]")
+            for k, axis in enumerate(axes):
+                if axis is None:
+                    continue
+                leaves[k] = leaf = asarray(leaves[k])
+                if not -leaf.ndim <= axis < leaf.ndim:
+                    raise ValueError(f"vmap in_axes[{number}] maps axis {axis} of an argument "
+                                     f"of rank {leaf.ndim} (shape {leaf.shape}); use an axis "
+                                     f"in [{-leaf.ndim}, {leaf.ndim}), or None to pass it whole")
+                axes[k] = axis % leaf.ndim
+                sizes.setdefault(number, set()).add(leaf.shape[axes[k]])
+            arguments.append((treedef, leaves, axes))
+        every_size = set().union(*sizes.values())
+        if not every_size:
+            raise ValueError("vmap needs at least one mapped axis, but every in_axes entry is "
+                             "None or names an argument with no array leaves; map one with an "
+                             "int in_axes")
+        if len(every_size) > 1:
+            listed = "; ".join(f"argument {number}: {', '.join(map(str, sorted(found)))}"
+                               for number, found in sizes.items())
+            raise ValueError(f"vmap needs one batch size, but the mapped axes have sizes "
+                             f"({listed}); map axes of one length")
+        size = every_size.pop()
 
-        def example(index: int) -> Any:
-            return f(*[arg if axis is None else
-                       tree_map(lambda leaf: take(asarray(leaf), index, axis=axis), arg)
-                       for arg, axis in zip(args, axes)])
-        results = [example(index) for index in range(size)]
-        if not results:
-            raise ValueError("vmap over a batch of size 0")
-        leaves = [flatten(result)[0] for result in results]
-        treedef = flatten(results[0])[1]
-        return treedef.unflatten([stack([row[k] for row in leaves], axis=out_axes)
-                                  for k in range(len(leaves[0]))])
+        def example(index: int | None) -> Any:
+            return f(*[treedef.unflatten([leaf if axis is None else _example_of(leaf, axis, index)
+                                          for leaf, axis in zip(leaves, axes)])
+                       for treedef, leaves, axes in arguments])
+
+        if size == 0:
+            # results are only looked at for their shapes: zeros may well hit log(0)
+            with flags(recording=False), numpy.errstate(all="ignore"):
+                result = example(None)
+            out_leaves, out_def = flatten(result)
+            return out_def.unflatten([leaf if axis is None else _empty_batch(leaf, axis)
+                                      for leaf, axis in zip(out_leaves,
+                                                            _out_axes_of(result, out_axes))])
+
+        step = chunk_size or size
+        chunks = []           # per chunk, per result leaf: the chunk's results stacked
+        for start in range(0, size, step):
+            rows = []
+            for index in range(start, min(start + step, size)):
+                result = example(index)
+                leaves, treedef = flatten(result)
+                if index == 0:
+                    out_def, out_leaf_axes = treedef, _out_axes_of(result, out_axes)
+                    unbatched = {k: leaves[k] for k, axis in enumerate(out_leaf_axes)
+                                 if axis is None}
+                elif treedef != out_def:
+                    raise ValueError(f"vmap: f returned a result of structure {treedef!r} for "
+                                     f"example {index} but {out_def!r} for example 0; vmap "
+                                     "needs one structure for every example")
+                for k, value in unbatched.items():
+                    if not _same_value(leaves[k], value):
+                        raise ValueError(f"vmap out_axes is None for a result that differs "
+                                         f"between examples 0 and {index}; a result with "
+                                         "out_axes None must be the same for every example: "
+                                         "give it an int out_axes to stack it")
+                rows.append(leaves)
+            chunks.append([unbatched[k] if axis is None else
+                           stack([row[k] for row in rows], axis=axis)
+                           for k, axis in enumerate(out_leaf_axes)])
+        return out_def.unflatten([
+            chunks[0][k] if axis is None or len(chunks) == 1 else
+            concatenate([chunk[k] for chunk in chunks], axis=axis)
+            for k, axis in enumerate(out_leaf_axes)])
     return vmap_f
