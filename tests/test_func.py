@@ -7,7 +7,7 @@ import numpy
 import pytest
 
 import ndgrad._custom
-from ndgrad import autograd, func, np
+from ndgrad import autograd, func, np, npx
 from ndgrad._pytree import flatten, tree_map
 from ndgrad.errors import NoDerivativeError
 
@@ -578,3 +578,37 @@ def test_gradients_of_intermediates_in_grad():
     gx, gz = autograd.grad(y, [x, z])
     close(gx, 6 * numpy.array([1.0, 2.0]))
     close(gz, [3.0, 3.0])
+
+
+# -- singular points: one rule, so every mode gives the same number -------------------------
+@pytest.mark.parametrize("name, f, at", [
+    ("log at 0", np.log, 0.0),
+    ("sqrt at 0", np.sqrt, 0.0),
+    ("x log x at 0", lambda x: x * np.log(x), 0.0),
+    ("x ** 0.5 at 0", lambda x: x ** 0.5, 0.0),
+    ("abs at its kink", np.abs, 0.0),
+    ("relu at its kink", npx.relu, 0.0),
+    ("maximum at a tie", lambda x: np.maximum(x, 0.0), 0.0),
+    ("clip at its bound", lambda x: np.clip(x, -1.0, 1.0), 1.0),
+])
+def test_derivatives_at_singular_points_agree_in_every_mode(name, f, at):
+    x = f64(at)
+    x.attach_grad()
+    with numpy.errstate(all="ignore"):
+        with autograd.record():
+            y = f(x)
+        y.backward()
+        with autograd.record():
+            y = f(x)
+        slopes = {
+            "backward": x.grad.asnumpy(),
+            "autograd.grad": autograd.grad(y, [x])[0].asnumpy(),
+            "func.grad": func.grad(f)(f64(at)).asnumpy(),
+            "vjp": func.vjp(f, f64(at))[1](f64(1.0))[0].asnumpy(),
+            "jvp": func.jvp(f, (f64(at),), (f64(1.0),))[1].asnumpy(),
+            "jacfwd": func.jacfwd(f)(f64(at)).asnumpy(),
+            "jacrev": func.jacrev(f)(f64(at)).asnumpy(),
+        }
+    reference = slopes["backward"]
+    for mode, slope in slopes.items():
+        numpy.testing.assert_array_equal(slope, reference, err_msg=f"{name}: {mode}")
