@@ -1,9 +1,9 @@
-"""Every code snippet of the seed thread (shared/seeds/), run on ndgrad.
+"""Every code snippet of the seed thread (the readers' thread that started ndgrad), run here.
 
 The thread is the reader discussion under the MXNet "Automatic Differentiation" chapter of
 *Dive into Deep Learning*. The second capture lost some code lines (``x.attach_grad()``,
 ``with autograd.record():``, prints); each test says what it reconstructed. A test asserts the
-numbers the thread shows, or, where shared/API.md marks a deliberate difference (**differs**),
+numbers the thread shows, or, where docs/api.md marks a deliberate difference (**differs**),
 ndgrad's numbers with a comment citing the item. The chapter's own examples, which the thread
 discusses, close the file.
 """

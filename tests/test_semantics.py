@@ -1,4 +1,4 @@
-"""One test (or a few) per numbered semantic of shared/API.md, named after it."""
+"""One test (or a few) per numbered semantic of docs/api.md, named after it."""
 
 import gc
 import threading
