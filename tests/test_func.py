@@ -474,6 +474,35 @@ def test_custom_rules_take_pytrees_and_checkpoint_sees_closures():
     close(gradient(W0), expected.asnumpy())
 
 
+def test_custom_rules_refuse_a_closure_over_a_differentiated_array():
+    # the rule could not give the closed-over array its gradient: an error, as in JAX
+    def scaled_by(W):
+        @func.custom_vjp
+        def scale(x):
+            return x * W
+        scale.defvjp(lambda x: (x * W, None), lambda res, g: (g * W,))
+
+        @func.custom_jvp
+        def shift(x):
+            return x + W
+        shift.defjvp(lambda primals, tangents: (shift(*primals), tangents[0]))
+        return scale, shift
+
+    x = f64([3.0, 4.0])
+    for pick in (0, 1):
+        with pytest.raises(TypeError, match="not one of its arguments"):
+            func.grad(lambda W: np.sum(scaled_by(W)[pick](x)))(f64([1.0, 2.0]))
+    # a closure over a constant is fine, and so is the same array passed as the argument
+    scale, shift = scaled_by(f64([1.0, 2.0]))
+    close(func.grad(lambda v: np.sum(scale(v) + shift(v)))(x), [2.0, 3.0])
+    W = f64([1.0, 2.0])
+    W.attach_grad()
+    with autograd.record():
+        loss = np.sum(scaled_by(W)[0](W))
+    loss.backward()
+    close(W.grad, [1.0, 2.0])                   # the rule's gradient, as written
+
+
 def test_custom_vjp_needs_its_rules():
     @func.custom_vjp
     def f(x):

@@ -15,7 +15,7 @@ import numpy
 
 from ._forward import push_tangents, tangents_of
 from ._ndarray import _wrap, ndarray
-from ._primitive import NOTHING, Primitive
+from ._primitive import NOTHING, Primitive, note_operands
 from ._pytree import flatten
 from ._state import STATE, collecting_operands, flags
 from .errors import NoDerivativeError
@@ -71,9 +71,25 @@ def attach(name: str, inputs: Sequence[Any], outputs: Sequence[ndarray],
                           pushforward=engine_pushforward if pushforward is not None else None)
     if STATE.recording:
         primitive._record(tuple(inputs), {}, outputs)
+    if STATE.collected is not None:
+        note_operands(STATE.collected, inputs, outputs)
     if STATE.forward_level:
         push_tangents(primitive, inputs, {}, outputs)
     return outputs
+
+
+def refuse_closure(name: str, log: Any, leaves: Sequence[Any]) -> None:
+    """A custom rule's function must get every differentiated array as an argument: one it
+    closes over would get no gradient from the rule (JAX refuses it too)."""
+    argument_nodes = {id(leaf._node) for leaf in leaves
+                      if isinstance(leaf, ndarray) and leaf._node is not None}
+    for operand in log.from_outside(leaves):
+        if id(operand._node) not in argument_nodes:
+            raise TypeError(
+                f"{name} uses an array of shape {operand.shape} with recorded history that "
+                "is not one of its arguments, so the custom rule would give it no gradient; "
+                "pass it as an argument (and return its gradient from the rule), or "
+                "detach() it if it is a constant")
 
 
 def _not_called(*args: Any, **kwargs: Any) -> Any:
@@ -198,7 +214,9 @@ class custom_vjp:
         leaves, _ = flatten(args)
         if not _differentiating(leaves):
             return self.fun(*args)
-        result = self.fwd(*args)
+        with collecting_operands() as log:
+            result = self.fwd(*args)
+        refuse_closure(self.fun.__name__, log, leaves)
         if not isinstance(result, tuple) or len(result) != 2:
             raise TypeError(f"{self.fun.__name__}: the forward rule must return a pair "
                             "(output, residuals)")
@@ -252,10 +270,11 @@ class custom_jvp:
         leaves, treedef = flatten(args)
         if not _differentiating(leaves):
             return self.fun(*args)
-        with flags(recording=False, forward_levels=()):
+        with flags(recording=False, forward_levels=()), collecting_operands() as log:
             out = self.fun(*args)
-        outputs, single = _as_tuple(out)
         name = self.fun.__name__
+        refuse_closure(name, log, leaves)
+        outputs, single = _as_tuple(out)
 
         def pushforward(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
             tangent_leaves = [t if t is not None else _zeros_like(x) if isinstance(x, ndarray)
@@ -318,16 +337,10 @@ def checkpoint(fn: Callable[..., Any], *args: Any) -> Any:
     from .ops.random import generator_state, replaying
     leaves, treedef = flatten(args)
     state = generator_state()
-    with flags(recording=False), collecting_operands() as operands:
+    with flags(recording=False), collecting_operands() as log:
         out = fn(*args)
     outputs, single = _as_tuple(out)
-    # arrays with history that fn used without receiving them: its closure
-    known = {id(leaf) for leaf in leaves}
-    closure = []
-    for operand in operands:
-        if id(operand) not in known:
-            known.add(id(operand))
-            closure.append(operand)
+    closure = log.from_outside(leaves)     # arrays with history fn used without receiving them
 
     def pullback(*cotangents: Any) -> list:
         from . import autograd

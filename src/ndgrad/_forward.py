@@ -64,6 +64,7 @@ def push_tangents(primitive: Any, args: Sequence[Any], params: dict, results: tu
     for arg in args:
         tangents = tangents_of(arg)
         if tangents:
+            check_current(arg)
             levels.update(tangents)
     # (tangents of a level that has ended, on an array kept from inside it, are ignored)
     levels = levels.intersection(STATE.forward_levels)
@@ -104,4 +105,4 @@ def fit_tangent(tangent: Any, result: Any) -> Any:
     return tangent
 
 
-from ._ndarray import _wrap, ndarray  # noqa: E402  (the array type uses Primitive)
+from ._ndarray import _wrap, check_current, ndarray  # noqa: E402  (the array type uses Primitive)

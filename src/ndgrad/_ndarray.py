@@ -53,6 +53,21 @@ def to_numpy(value: Any, dtype: Any = None) -> numpy.ndarray:
     return data
 
 
+# The last entry of a version counter that a recorded write left behind (ndarray._rebase): the
+# arrays still holding it share a buffer whose new value their recorded history lacks.
+STALE = "stale"
+
+
+def check_current(array: "ndarray") -> None:
+    """Refuse a recorded use of an array whose buffer a recorded write changed behind it."""
+    if len(array._version) > 1:
+        raise InPlaceModifiedError(
+            f"an array of shape {array.shape} shares its memory with an array that was "
+            "written into while recording, so its recorded history no longer matches its "
+            "data; take the view (or detach()) again after the write, or index the written "
+            "array itself")
+
+
 def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> "ndarray":
     """A new array of class ``cls`` around raw data (NumPy scalars become 0-d arrays)."""
     if type(data) is not numpy.ndarray:
@@ -306,16 +321,72 @@ class ndarray(metaclass=_ArrayType):
         self._assign(key, value, "item assignment")
 
     def _assign(self, key: Any, value: Any, what: str) -> None:
-        self._check_writable(what, value)
+        if self._write_has_history(value):
+            self._rebase(what, lambda old: old.at[key].set(value), snapshot=False)
+            return
         self._data[_raw_index(key)] = value._data if isinstance(value, ndarray) else value
         self._version[0] += 1
 
     def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> "ndarray":
-        self._check_writable(f"in-place '{what}'", other)
+        if self._write_has_history(other):
+            from ._registry import REGISTRY
+            self._rebase(f"in-place '{what}'",
+                         lambda old: REGISTRY.by_numpy[ufunc](old, other), snapshot=True)
+            return self
         other = other._data if isinstance(other, ndarray) else _as_inplace_operand(other)
         ufunc(self._data, other, out=self._data, casting="same_kind")
         self._version[0] += 1
         return self
+
+    def _write_has_history(self, value: Any) -> bool:
+        """Whether writing ``value`` into this array changes a recorded value (or one carrying
+        forward-mode tangents), so that the write itself must be recorded."""
+        if STATE.recording and (self._node is not None or
+                                (isinstance(value, ndarray) and value._node is not None)):
+            return True
+        return bool(STATE.forward_level) and bool(
+            getattr(self, "_tangents", None) or
+            (isinstance(value, ndarray) and getattr(value, "_tangents", None)))
+
+    def _rebase(self, what: str, compute: Any, snapshot: bool) -> None:
+        """A recorded write, as PyTorch's: ``compute(old)`` gives the new value out of place
+        (recorded, with tangents), it is copied into this array's buffer, and the array takes
+        its history. ``old`` is a copy when ``snapshot`` is set (arithmetic: ``y *= x`` needs
+        the old y for x's gradient), else the buffer itself (an indexed write needs only
+        shapes). Other saved values that the write overwrites are caught at backward by the
+        version counter; arrays sharing the buffer (views, detach()) keep a history that no
+        longer matches their data, so their counter is marked stale and using them in
+        recorded work raises (see check_current)."""
+        node = self._node
+        if node is not None and node.primitive is None:
+            raise InPlaceModifiedError(
+                f"{what} on a variable (attach_grad) of shape {self.shape} while recording "
+                "would make its gradient wrong; write into a new array instead "
+                "(y = x.at[index].set(values), y = x + 1) or modify it outside "
+                "autograd.record()")
+        if self.dtype.kind not in "fc":
+            raise InPlaceModifiedError(
+                f"{what} would write a value that carries a gradient into an array of dtype "
+                f"{self.dtype}, and the gradient would be lost; write into a float array")
+        if snapshot:
+            old = _wrap(self._data.copy(), type(self), node, self._index)
+        else:
+            old = _wrap(self._data, type(self), node, self._index)
+            old._version = self._version
+        tangents = getattr(self, "_tangents", None)
+        if tangents:
+            old._tangents = tangents
+        new = compute(old)
+        if new.dtype != self.dtype:
+            new = new.astype(self.dtype)
+        self._data[...] = new._data
+        shared = self._version
+        shared[0] += 1
+        shared.append(STALE)
+        self._version = [shared[0]]
+        self._node, self._index = new._node, new._index
+        if tangents or getattr(new, "_tangents", None):
+            self._tangents = getattr(new, "_tangents", None)
 
     def __iadd__(self, other: Any) -> "ndarray":
         return self._inplace(numpy.add, other, "+=")

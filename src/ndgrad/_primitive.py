@@ -32,6 +32,10 @@ from ._state import STATE
 INPUTS = frozenset({"inputs"})
 ANSWER = frozenset({"answer"})
 SHAPES = frozenset({"shapes"})            # only the inputs' shapes and dtypes
+# The inputs, where each operand's rule reads only the other operands (multiply, matmul): an
+# operand's value is then needed only when another operand is recorded, and only then is a
+# later in-place change to it an error at backward (PyTorch's rule for x * 2).
+OTHER_INPUTS = frozenset({"inputs", "others"})
 NOTHING: frozenset[str] = frozenset()
 
 
@@ -109,7 +113,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjp", "jvp", "custom_pushforward", "custom_pullback",
-                 "save_inputs",
+                 "save_inputs", "reads_others_only",
                  "save_answer", "save_shapes", "nondiff", "view", "n_outputs", "doc")
 
     def __init__(self, name: str, forward: Callable[..., Any], *,
@@ -128,10 +132,11 @@ class Primitive:
         self.custom_pushforward = pushforward
         self.custom_pullback = pullback
         saves = frozenset(saves)
-        unknown = saves - {"inputs", "answer", "shapes"}
+        unknown = saves - {"inputs", "answer", "shapes", "others"}
         if unknown:
             raise ValueError(f"primitive {name!r}: unknown saves= entries {sorted(unknown)}")
         self.save_inputs = "inputs" in saves and not nondiff
+        self.reads_others_only = "others" in saves
         self.save_answer = "answer" in saves and not nondiff
         self.save_shapes = "shapes" in saves and not nondiff
         self.nondiff = nondiff
@@ -204,15 +209,19 @@ class Primitive:
         common path."""
         if STATE.anomaly:
             check_forward(self.name, args, results)
-        if STATE.collected is not None:
-            STATE.collected.extend(arg for arg in args
-                                   if isinstance(arg, ndarray) and arg._node is not None)
+        log = STATE.collected
+        if log is not None:
+            note_operands(log, args, results)
         if STATE.paused and not STATE.recording:
             mark_paused(args, results)
         if STATE.forward_level:
             # after _record: the tangent rules see the results' history, so reverse mode
             # differentiates them; the node keeps the answers' tangents for reverse-over-forward
-            push_tangents(self, args, params, results)
+            STATE.collected = None      # the rules' operands are not the function's
+            try:
+                push_tangents(self, args, params, results)
+            finally:
+                STATE.collected = log
             node = results[0]._node if results else None
             if node is not None and node.ans is not None:
                 node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
@@ -235,7 +244,12 @@ class Primitive:
         recorded = indexed = False
         cuts = None
         for position, arg in enumerate(args):
-            node = arg._node if isinstance(arg, ndarray) else None
+            if isinstance(arg, ndarray):
+                if len(arg._version) != 1:
+                    check_current(arg)
+                node = arg._node
+            else:
+                node = None
             parents.append(node)
             if node is not None:
                 recorded = True
@@ -254,6 +268,8 @@ class Primitive:
             node.inputs = args
             node.versions = tuple([arg._version[0] if isinstance(arg, ndarray) else None
                                    for arg in args])
+            if self.reads_others_only:
+                node.versions = _versions_read(node.versions, parents)
         elif self.save_shapes:
             node.inputs = tuple([Aval(arg.shape, arg.dtype) if isinstance(arg, ndarray) else arg
                                  for arg in args])
@@ -308,6 +324,21 @@ class Primitive:
             parts = [rule(t, ans, *inputs, **params)
                      for rule, t in zip(rules, tangents) if t is not None and rule is not None]
         return _sum_parts(parts, self.n_outputs)
+
+
+def note_operands(log: Any, args: Sequence[Any], results: Sequence[Any]) -> None:
+    """Log a call's recorded operands and the nodes it made (see collecting_operands)."""
+    log.operands.extend(arg for arg in args if isinstance(arg, ndarray) and arg._node is not None)
+    log.made.update(id(result._node) for result in results if result._node is not None)
+
+
+def _versions_read(versions: tuple, parents: list) -> tuple:
+    """The saved versions to check when each operand's rule reads only the others: operand i
+    is read only if another operand is recorded."""
+    recorded = [parent is not None for parent in parents]
+    count = sum(recorded)
+    return tuple(None if count - is_recorded == 0 else version
+                 for version, is_recorded in zip(versions, recorded))
 
 
 def mark_paused(args: Sequence[Any], results: Sequence[Any]) -> None:
@@ -372,7 +403,7 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
 
 from ._anomaly import check_forward, user_line  # noqa: E402
 from ._forward import push_tangents  # noqa: E402
-from ._ndarray import Cut, _wrap, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
+from ._ndarray import Cut, _wrap, check_current, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402
 
 _FAST_OPERANDS = (ndarray, int, float)

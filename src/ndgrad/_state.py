@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 
 class _ThreadState(threading.local):
@@ -29,8 +29,8 @@ class _ThreadState(threading.local):
         self.anomaly = False
         # inside autograd.pause(): results computed from recorded arrays are marked as cut
         self.paused = False
-        # inside collecting_operands(): the recorded operands that primitives are called with
-        self.collected: list | None = None
+        # inside collecting_operands(): what the primitives called there saw (an OperandLog)
+        self.collected: Any = None
         # forward_level, anomaly, paused or collected: one test on the primitives' hot path.
         self.watching = False
 
@@ -78,13 +78,36 @@ def _update_watching() -> None:
                       or STATE.collected is not None)
 
 
+class OperandLog:
+    """What the primitives called inside ``collecting_operands()`` saw: their operands with
+    recorded history, and the nodes they made (ids), so that the operands made outside the
+    block, a function's closure, can be told from its intermediates."""
+
+    __slots__ = ("operands", "made")
+
+    def __init__(self) -> None:
+        self.operands: list = []
+        self.made: set[int] = set()
+
+    def from_outside(self, arguments: Any) -> list:
+        """The recorded operands, each once, that are neither ``arguments`` nor made inside
+        the block."""
+        known = {id(argument) for argument in arguments}
+        outside = []
+        for operand in self.operands:
+            if id(operand) not in known and id(operand._node) not in self.made:
+                known.add(id(operand))
+                outside.append(operand)
+        return outside
+
+
 @contextmanager
-def collecting_operands() -> Iterator[list]:
-    """Collect, into the list this yields, every operand with recorded history that a
-    primitive is called with inside the block (recording off): how ``checkpoint`` finds the
-    arrays a function closes over."""
+def collecting_operands() -> Iterator[OperandLog]:
+    """Log the recorded operands of the primitives called inside the block (not those of
+    forward-mode tangent rules) and the nodes they make: how ``checkpoint`` finds the arrays
+    a function closes over, and ``custom_vjp`` refuses them."""
     saved = STATE.collected
-    STATE.collected = []
+    STATE.collected = OperandLog()
     _update_watching()
     try:
         yield STATE.collected

@@ -22,7 +22,7 @@ import numpy
 from . import _engine
 from ._custom import attach, checkpoint  # noqa: F401  (checkpoint is public here)
 from ._explain import Explanation, explain  # noqa: F401  (public here)
-from ._ndarray import _wrap, ndarray, to_numpy
+from ._ndarray import _wrap, check_current, ndarray, to_numpy
 from ._state import STATE, flags
 from .errors import (  # noqa: F401  (re-exported)
     AnomalyError,
@@ -103,6 +103,7 @@ def _check_head(head: Any) -> None:
             f"cannot differentiate this array (shape {head.shape}): it has no recorded "
             "history. Call x.attach_grad() on the inputs, then compute the head inside "
             "'with autograd.record():'")
+    check_current(head)
 
 
 def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) -> list:

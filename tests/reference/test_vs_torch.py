@@ -236,3 +236,57 @@ def test_second_order_through_a_checkpointed_closure():
                                                            nd(x0)) ** 2))
     actual = func.grad(lambda v: np.sum(inner(v) ** 2))(nd(w0))
     assert_trees_close(actual, expected, where="grad of grad through checkpoint")
+
+
+def _writes_program(m, x, zeros):
+    """Writes into arrays while recording (PyTorch's in-place autograd): a buffer filled from
+    x, a recurrence through slices of it, and in-place arithmetic on an intermediate."""
+    buffer = zeros(6)
+    buffer[0] = m.sin(x[0])
+    buffer[1:3] = x[1:3] * x[0]
+    for i in range(3, 6):
+        buffer[i] = buffer[i - 1] * 0.5 + buffer[i - 3]
+    y = m.cos(x) + 2.0
+    y += x * x
+    y *= x
+    y /= buffer[:4] ** 2 + 1.0
+    y[1:] = y[:-1] * 0.3
+    return m.sum(y * y) + m.sum(m.tanh(buffer))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_writes_while_recording_give_pytorchs_gradients(seed):
+    x0 = onp.random.default_rng(seed).uniform(-1.0, 1.0, 4)
+    x = np.array(x0)
+    x.attach_grad()
+    with autograd.record():
+        loss = _writes_program(np, x, lambda n: np.zeros(n, dtype="float64"))
+    loss.backward()
+    xt = torch.tensor(x0, requires_grad=True)
+    expected = _writes_program(torch, xt, lambda n: torch.zeros(n))
+    expected.backward()
+    onp.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    onp.testing.assert_allclose(x.grad.asnumpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+    hessian = func.hessian(lambda v: _writes_program(np, v, lambda n: np.zeros(
+        n, dtype="float64")))(np.array(x0))
+    expected_hessian = torch.autograd.functional.hessian(
+        lambda v: _writes_program(torch, v, lambda n: torch.zeros(n)), torch.tensor(x0))
+    onp.testing.assert_allclose(hessian.asnumpy(), expected_hessian.numpy(), rtol=1e-9,
+                                atol=1e-11)
+
+
+def test_overwriting_a_value_a_gradient_needs_raises_as_pytorch():
+    from ndgrad.errors import InPlaceModifiedError
+    w = np.array([2.0])
+    w.attach_grad()
+    with autograd.record():
+        buffer = np.ones(3, dtype="float64") + 0.0 * w
+        buffer[1:] = buffer[:-1] * w          # w's gradient needs the old buffer[:-1]
+    with pytest.raises(InPlaceModifiedError):
+        buffer.backward()
+    wt = torch.tensor([2.0], requires_grad=True)
+    bt = torch.ones(3) + 0.0 * wt
+    bt[1:] = bt[:-1] * wt
+    with pytest.raises(RuntimeError, match="inplace"):
+        bt.sum().backward()

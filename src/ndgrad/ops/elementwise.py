@@ -12,7 +12,7 @@ import math
 
 import numpy
 
-from .._primitive import ANSWER, ELEMENTWISE, NOTHING, primitive
+from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
 from .._registry import REGISTRY, public
 
 _LN2 = math.log(2.0)
@@ -71,7 +71,7 @@ add = _elementwise("add", numpy.add, saves=NOTHING,
                    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
 subtract = _elementwise("subtract", numpy.subtract, saves=NOTHING,
                         vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
-multiply = _elementwise("multiply", numpy.multiply,
+multiply = _elementwise("multiply", numpy.multiply, saves=OTHER_INPUTS,
                         vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: g * x1))
 divide = _elementwise("divide", numpy.true_divide, numpy_fn=(numpy.true_divide, numpy.divide),
                       vjp=(lambda g, ans, x1, x2: g / x2,

@@ -10,7 +10,7 @@ import warnings
 import numpy
 
 from .._ndarray import ndarray, to_numpy
-from .._primitive import MULTILINEAR, primitive
+from .._primitive import MULTILINEAR, OTHER_INPUTS, primitive
 from .._registry import public
 from . import reductions
 from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
@@ -43,7 +43,8 @@ def _tensordot_vjp_b(g, ans, a, b, axes):
 
 
 tensordot_ = primitive("tensordot", lambda a, b, axes: numpy.tensordot(a, b, axes=axes),
-                       vjp=(_tensordot_vjp_a, _tensordot_vjp_b), jvp=MULTILINEAR)
+                       vjp=(_tensordot_vjp_a, _tensordot_vjp_b), jvp=MULTILINEAR,
+                       saves=OTHER_INPUTS)
 
 
 def _matrix_transpose(x):
@@ -73,7 +74,7 @@ def _matmul_vjp_b(g, ans, a, b):
 
 
 matmul_ = primitive("matmul", numpy.matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                    jvp=MULTILINEAR)
+                    jvp=MULTILINEAR, saves=OTHER_INPUTS)
 
 
 @public(numpy=numpy.matmul)
