@@ -102,7 +102,8 @@ def test_python_dash_m_runs_it():
 def test_help_documents_the_language(capsys):
     status, out, _ = run(["--help"], capsys)
     assert status == 0
-    for text in ("explain", "graph", "--NAME VALUES", "never eval", "attribute access"):
+    for text in ("explain", "graph", "--NAME VALUES", "never eval", "attribute access",
+                 f"at most {_cli.MAX_DEPTH} levels", f"at most {_cli.MAX_ELEMENTS:,} elements"):
         assert text in out
     assert all(re.search(rf"\b{name}\b", out) for name in _cli.FUNCTIONS)
 
@@ -186,6 +187,143 @@ def test_refuses_bad_values_with_status_2(capsys, argv, message):
     status, _, err = run(["explain", "x * 2", *argv], capsys)
     assert status == 2
     assert message in err
+
+
+def refused(argv, capsys):
+    """The one-line error of a refused command line, once its status is checked to be 2."""
+    status, out, err = run(argv, capsys)
+    assert (status, out) == (2, "")
+    assert "Traceback" not in err and "Error:" not in err       # no Python exception shown
+    lines = err.splitlines()
+    assert lines[-1].startswith("python -m ndgrad ") and ": error: " in lines[-1]
+    assert all(line.startswith(("usage:", " ")) for line in lines[:-1])   # argparse's usage
+    return lines[-1]
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("sin(x, x)", "sin takes one argument, not 2 (in sin(x, x))"),
+    ("add(x, x, x)", "add takes two arguments, not 3"),
+    ("dot(x)", "dot takes two arguments, not 1"),
+    ("sum(x, 0, 0)", "sum takes an array and optionally an axis, as sum(x, 0), not 3"),
+    ("transpose(x, 0)", "transpose takes one argument, not 2"),
+    ("clip(x)", "clip takes an array and its bounds, as clip(x, 0, 1), not 1"),
+    ("sum(x, 1.5)", "sum(x, 1.5) failed: "),
+    ("sum(x, 5)", "sum(x, 5) failed: "),
+    ("sum(x, 100000000000000000000000)", "failed: "),    # beyond int64: read as a float
+])
+def test_wrong_arguments(capsys, expression, message):
+    assert message in refused(["explain", expression, "--x", "1,2"], capsys)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x @ y", "--x", "1,2", "--y", "1,2,3"], "x @ y failed: "),
+    (["dot(outer(x, y), x)", "--x", "1,2", "--y", "1,2,3"], "dot(outer(x, y), x) failed: "),
+])
+def test_shapes_that_do_not_fit(capsys, argv, message):
+    assert message in refused(["explain", *argv], capsys)
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("x * 9**9**9", "9**9**9 is beyond float64's range"),      # no huge Python int is built
+    ("x * 10**400", "10**400 is beyond float64's range"),
+    ("x * 1" + "0" * 400, "1000000000...0000 (401 characters) is beyond float64's range"),
+    ("x * 1e999", "1e999 is beyond float64's range"),
+    ("x * (1 / 0)", "1 / 0 is beyond float64's range"),
+    ("x + exp(1000)", "exp(1000) is beyond float64's range"),
+    ("x * log(-1)", "log(-1) is not a number (nan)"),
+])
+def test_numbers_beyond_float64_are_refused(capsys, expression, message):
+    assert message in refused(["explain", expression, "--x", "1,2"], capsys)
+
+
+@pytest.mark.parametrize("expression, value", [
+    ("x * (2**62 * 4)", 2.0 ** 64),         # int64 arithmetic would give 0
+    ("x * 3**40", 3.0 ** 40),               # beyond int64
+    ("x * -(2**63)", -(2.0 ** 63)),
+])
+def test_arithmetic_on_numbers_never_wraps_round(capsys, expression, value):
+    status, out, err = run(["explain", expression, "--x", "1"], capsys)
+    assert (status, err) == (0, "")
+    numpy.testing.assert_allclose(gradients(out)["x"], [value], rtol=1e-4)   # printed rounded
+    assert _cli.parse(expression).tree.args[1].value == value
+
+
+def test_numbers_alone_are_folded_in_float64_and_small_integers_stay_ints():
+    tree = _cli.parse("sum(x, 1 - 1) * (2 + 3)").tree
+    assert tree.args[1] == _cli.Number(5)
+    axis = tree.args[0].args[1]
+    assert axis == _cli.Number(0) and type(axis.value) is int
+    assert type(_cli.parse("x * 2**53").tree.args[1].value) is int
+    assert type(_cli.parse("x * 2**54").tree.args[1].value) is float
+    assert _cli.parse("x * 0.5 * 2").tree.args[1] == _cli.Number(2)   # (x * 0.5) * 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    # 60**4 = 12,960,000 elements
+    (["explain", "outer(outer(x, x), outer(x, x))", "--x", ",".join(["1"] * 60)],
+     "outer(outer(x, x), outer(x, x)) would make 12,960,000 elements, and an expression may "
+     "compute at most 10,000,000 in all (7,200 before it): use smaller variables"),
+    (["graph", "kron(kron(x, x), kron(x, x))", "--x", ",".join(["1"] * 60),
+      "--out", "missing-dir/g.dot"],
+     "kron(kron(x, x), kron(x, x)) would make 12,960,000 elements"),
+    (["explain", "sum(x * y)", "--x", ",".join(["1"] * 3000), "--y", ",".join(["1"] * 4000)],
+     "x * y failed: operands could not be broadcast"),         # a mismatch, not a size
+])
+def test_values_too_large_are_refused_before_they_are_made(capsys, argv, message):
+    assert message in refused(argv, capsys)
+
+
+def test_the_size_is_checked_before_the_operation_runs(monkeypatch):
+    def never(*args):
+        raise AssertionError("outer ran")
+
+    monkeypatch.setattr(np, "outer", never)
+    expression = _cli.parse("outer(x, x)")
+    with pytest.raises(_cli.ExpressionError, match="would make 16,000,000 elements"):
+        expression.evaluate({"x": np.zeros(4000, dtype="float64")})
+
+
+def test_all_values_together_are_bounded():
+    # each product fits, but not the twenty of them: 20 * 640,000 elements
+    expression = _cli.parse(" + ".join(["sum(outer(x, x))"] * 20))
+    with pytest.raises(_cli.ExpressionError, match=r"at most 10,000,000 in all \(9,6"):
+        expression.evaluate({"x": np.ones(800, dtype="float64")})
+
+
+@pytest.mark.parametrize("expression", [
+    "ones(10**12)", "np.ones(10**12)", "zeros((10**6, 10**6))", "np.zeros((10**6, 10**6))",
+    "arange(1e15)", "np.arange(1e15)", "empty(10**12)", "full(10**9, x)",
+])
+def test_array_creation_is_not_in_the_language(capsys, expression):
+    message = refused(["explain", f"x + sum({expression})", "--x", "1,2"], capsys)
+    assert "is not allowed" in message
+
+
+@pytest.mark.parametrize("expression", [
+    " " + "-" * 1000 + "x",                 # deeper than the limit
+    " " + "-" * 100_000 + "x",              # Python's parser runs out of memory
+    "(" * 250 + "x" + ")" * 250,            # Python's parser: too many nested parentheses
+    "sin(" * 300 + "x" + ")" * 300,
+    "x" + "**x" * 20_000,                   # Python's parser: recursion
+])
+def test_too_deep_is_refused(capsys, expression):
+    message = refused(["explain", expression, "--x", "1,2"], capsys)
+    assert f"nested too deeply (at most {_cli.MAX_DEPTH} levels)" in message
+
+
+def test_as_deep_as_allowed_runs():
+    expression = " + ".join(["x"] * _cli.MAX_DEPTH)
+    result = _cli.parse(expression).evaluate({"x": np.array([1.0, 2.0])})
+    numpy.testing.assert_allclose(result.asnumpy(), [_cli.MAX_DEPTH, 2 * _cli.MAX_DEPTH])
+
+
+def test_explain_counts_the_paths_it_leaves_out(capsys):
+    # x * x * ... * x, 40 factors: one path per factor, 32 of them listed
+    status, out, _ = run(["explain", " * ".join(["x"] * 40), "--x", "1.01,0.99"], capsys)
+    assert status == 0
+    assert "\n... and 8 more paths (not shown)\n" in out and "sum over all 40 paths" in out
+    x = numpy.array([1.01, 0.99])
+    numpy.testing.assert_allclose(gradients(out)["x"], 40 * x ** 39, rtol=1e-4)
 
 
 def test_shapes_that_do_not_broadcast(capsys):

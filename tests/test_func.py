@@ -441,8 +441,15 @@ def test_custom_vjp_in_forward_mode_needs_a_rule_written_with_ndgrad():
     double.defvjp(lambda x: (2 * x, None),
                   lambda _, g: (np.array(numpy.asarray(g.asnumpy()) * 2),))
     close(func.grad(lambda x: np.sum(double(x)))(f64([1.0])), [2.0])
-    with pytest.raises(NoDerivativeError, match="does not depend on the cotangent"):
+    with pytest.raises(NoDerivativeError, match="left ndgrad"):
         func.jvp(double, (f64([1.0]),), (f64([1.0]),))
+
+    @func.custom_vjp
+    def constant_rule(x):
+        return 2 * x
+    constant_rule.defvjp(lambda x: (2 * x, None), lambda _, g: (np.array([2.0]),))
+    with pytest.raises(NoDerivativeError, match="does not depend on the cotangent"):
+        func.jvp(constant_rule, (f64([1.0]),), (f64([1.0]),))
 
 
 def test_custom_rules_take_pytrees_and_checkpoint_sees_closures():

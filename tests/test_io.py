@@ -1,10 +1,18 @@
 """Saving and loading (np.save/np.load/np.savez, npx.save/npx.load) and DLPack interchange:
-round trips, atomic writes, refused pickles, clear errors for foreign or truncated files, and
-zero-copy exchange."""
+round trips, atomic writes that keep permissions and links and clean up after killed saves,
+refused pickles, clear errors for foreign or truncated files, and zero-copy exchange. Hostile
+files: test_io_hostile.py."""
 
+import errno
 import io
 import os
 import pathlib
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
 
 import numpy
 import pytest
@@ -12,7 +20,7 @@ import pytest
 from ndgrad import io as ndio
 from ndgrad import np
 from ndgrad._registry import REGISTRY
-from ndgrad.errors import FileFormatError
+from ndgrad.errors import FileFormatError, GradientLostError
 
 
 def assert_same(array, expected):
@@ -106,7 +114,8 @@ def test_npx_save_and_load_keep_the_structure(tmp_path, data, expected_type):
 
 def test_npx_load_reads_plain_numpy_files(tmp_path):
     numpy.savez(tmp_path / "plain.npz", a=numpy.ones(2))
-    assert list(ndio.npx_load(tmp_path / "plain.npz")) == ["a"]
+    loaded = ndio.npx_load(tmp_path / "plain.npz")
+    assert type(loaded) is dict and list(loaded) == ["a"]      # read at once, as MXNet
     numpy.save(tmp_path / "plain.npy", numpy.ones(2))
     assert_same(ndio.npx_load(tmp_path / "plain.npy"), numpy.ones(2))
 
@@ -176,6 +185,224 @@ def test_overwriting_replaces_the_file_and_keeps_its_permissions_default(tmp_pat
     umask = os.umask(0)
     os.umask(umask)
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask   # not tempfile's 0600
+
+
+# -- saving over an existing file loses nothing (issue 12, item 14) --------------------------
+SAVES = {                 # each writes the name it is given (x.npy for save, x.npz for others)
+    "save": lambda path, value: ndio.save(path, np.full(3, value)),
+    "savez": lambda path, value: ndio.savez(path, w=np.full(3, value)),
+    "npx.save": lambda path, value: ndio.npx_save(path, {"w": np.full(3, value)}),
+}
+
+
+def saved_value(path):
+    """The value SAVES wrote at ``path`` (read with NumPy, not with what is under test)."""
+    contents = numpy.load(path)
+    return float((contents if isinstance(contents, numpy.ndarray) else contents["w"])[0])
+
+
+def named(directory, how, stem="x"):
+    return directory / (stem + (".npy" if how == "save" else ".npz"))
+
+
+def temporaries(directory):
+    return [name for name in os.listdir(directory) if ".ndgrad-tmp-" in name]
+
+
+@pytest.mark.parametrize("how", SAVES)
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
+def test_overwriting_keeps_the_files_permission_bits(tmp_path, how, mode):
+    path = named(tmp_path, how)
+    SAVES[how](path, 1.0)
+    path.chmod(mode)                    # a private checkpoint must not become world-readable
+    SAVES[how](path, 2.0)
+    assert saved_value(path) == 2.0
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="giving a file to another owner needs root")
+def test_overwriting_keeps_the_files_owner_and_group(tmp_path):
+    path = tmp_path / "x.npy"
+    ndio.save(path, np.ones(2))
+    os.chown(path, 12345, 23456)
+    ndio.save(path, np.zeros(2))
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (12345, 23456)
+
+
+@pytest.mark.parametrize("how", SAVES)
+def test_saving_through_a_symlink_writes_its_target(tmp_path, how):
+    (tmp_path / "real").mkdir()
+    target = named(tmp_path / "real", how)
+    SAVES[how](target, 1.0)
+    link = named(tmp_path, how, "link")
+    relative = os.path.join("real", target.name)            # into another directory
+    link.symlink_to(relative)
+    SAVES[how](link, 2.0)
+    assert link.is_symlink() and os.readlink(link) == relative
+    assert saved_value(target) == 2.0
+    assert temporaries(tmp_path) == temporaries(target.parent) == []
+
+
+def test_saving_through_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.npy"
+    link.symlink_to(tmp_path / "new.npy")
+    ndio.save(link, np.arange(2.0))                       # as numpy.save's open() does
+    assert link.is_symlink()
+    numpy.testing.assert_array_equal(numpy.load(tmp_path / "new.npy"), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("how", SAVES)
+def test_saving_over_a_hard_linked_file_keeps_the_link(tmp_path, how):
+    path, other = named(tmp_path, how), tmp_path / "other-name"
+    SAVES[how](path, 1.0)
+    os.link(path, other)
+    SAVES[how](path, 2.0)                                 # numpy.save rewrites the same inode
+    assert os.path.samefile(path, other) and os.stat(path).st_nlink == 2
+    assert saved_value(other) == 2.0
+    assert temporaries(tmp_path) == []
+
+
+def test_a_failed_write_over_a_hard_linked_file_leaves_both_names_intact(tmp_path,
+                                                                          monkeypatch):
+    path, other = tmp_path / "x.npy", tmp_path / "y.npy"
+    ndio.save(path, np.ones(2))
+    os.link(path, other)
+    before = path.read_bytes()
+    monkeypatch.setattr(numpy.lib.format, "write_array", failing_writer)
+    with pytest.raises(OSError, match="simulated"):
+        ndio.save(path, np.zeros(2))          # it fails while serialising, before the copy
+    assert path.read_bytes() == other.read_bytes() == before
+    assert os.path.samefile(path, other) and temporaries(tmp_path) == []
+
+
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    ndio.npx_save(fifo, [np.arange(3.0)])           # a rename would put a file in its place
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert_same(ndio.npx_load(io.BytesIO(received[0]))[0], numpy.arange(3.0, dtype="float32"))
+
+
+@pytest.fixture
+def make_unwritable(monkeypatch):
+    """Make a directory one cannot create files in: mode 0555, or, for root (whom modes do
+    not stop), creating a file there refused with EACCES as the kernel refuses others."""
+    locked = []
+
+    def make(directory):
+        if os.geteuid() != 0:
+            directory.chmod(0o555)
+            locked.append(directory)
+            return
+        real_open = os.open
+
+        def refusing(name, flags, *args, **kwargs):
+            if (flags & os.O_CREAT and os.path.dirname(os.fspath(name)) == str(directory)
+                    and not os.path.exists(name)):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+            return real_open(name, flags, *args, **kwargs)
+        monkeypatch.setattr(os, "open", refusing)
+    yield make
+    for directory in locked:
+        directory.chmod(0o755)
+
+
+def refusal(save, path):
+    """The OSError ``save(path)`` raises; it must name ``path``, never the temporary."""
+    with pytest.raises(OSError) as caught:
+        save(path)
+    assert caught.value.filename == str(path) and str(path) in str(caught.value)
+    assert ".ndgrad-tmp-" not in str(caught.value)
+    return caught.value
+
+
+@pytest.mark.parametrize("how", SAVES)
+def test_errors_name_the_users_path_and_say_what_to_do(tmp_path, how, make_unwritable):
+    save = lambda path: SAVES[how](path, 1.0)        # noqa: E731
+    missing = refusal(save, named(tmp_path / "absent", how))
+    assert isinstance(missing, FileNotFoundError) and "create it first" in str(missing)
+    named(tmp_path, how, "dir").mkdir()
+    directory = refusal(save, named(tmp_path, how, "dir"))
+    assert isinstance(directory, IsADirectoryError) and "give the name of a file" in str(directory)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    make_unwritable(locked)
+    denied = refusal(save, named(locked, how))
+    assert isinstance(denied, PermissionError) and "is not writable" in str(denied)
+    assert os.listdir(locked) == []
+
+
+def test_a_file_whose_directory_is_unwritable_is_rewritten_in_place(tmp_path, make_unwritable):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    numpy.save(locked / "x.npy", numpy.ones(2))       # numpy.save can rewrite it: so can we
+    make_unwritable(locked)
+    ndio.save(locked / "x.npy", np.zeros(3))
+    numpy.testing.assert_array_equal(numpy.load(locked / "x.npy"), numpy.zeros(3))
+    assert os.listdir(locked) == ["x.npy"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root may write a read-only file")
+def test_a_read_only_file_is_not_replaced(tmp_path):
+    path = tmp_path / "x.npy"
+    ndio.save(path, np.ones(2))
+    path.chmod(0o444)
+    before = path.read_bytes()
+    error = refusal(lambda p: ndio.save(p, np.zeros(2)), path)    # as numpy.save refuses
+    assert isinstance(error, PermissionError) and "read-only" in str(error)
+    assert path.read_bytes() == before
+
+
+def test_a_save_killed_midway_leaves_a_temporary_the_next_save_removes(tmp_path):
+    path = tmp_path / "x.npy"
+    ndio.save(path, np.ones(2))
+    before = path.read_bytes()
+    killed = textwrap.dedent(f"""
+        import os, signal, numpy
+        from ndgrad import io as ndio
+        def killed(stream, *args, **kwargs):
+            stream.write(b"\\x93NUMPY partial")
+            stream.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        numpy.lib.format.write_array = killed
+        ndio.save({str(path)!r}, numpy.zeros(2))
+        """)
+    result = subprocess.run([sys.executable, "-c", killed], timeout=120)
+    assert result.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before                      # the old file is whole
+    stale = temporaries(tmp_path)
+    assert len(stale) == 1 and stale[0].startswith(".x.npy.ndgrad-tmp-")
+    ndio.save(path, np.zeros(2))                            # the next save cleans up
+    assert os.listdir(tmp_path) == ["x.npy"]
+
+
+def test_only_unlocked_temporaries_of_the_same_path_are_removed(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    path = tmp_path / "x.npy"
+    running = tmp_path / ".x.npy.ndgrad-tmp-0123456789ab"    # a save still writing holds it
+    others = [tmp_path / ".y.npy.ndgrad-tmp-0123456789ab", tmp_path / ".x.npy.backup"]
+    for name in [running, *others]:
+        name.write_bytes(b"partial")
+    with open(running, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        ndio.save(path, np.ones(2))
+        assert running.exists()
+    ndio.save(path, np.ones(2))                             # its process died: stale now
+    assert not running.exists()
+    assert all(name.exists() for name in others)
+
+
+def test_a_long_file_name_gets_a_temporary_within_name_max(tmp_path):
+    path = tmp_path / ("w" * 240 + ".npy")                   # 244 of NAME_MAX's 255 bytes
+    ndio.save(path, np.ones(2))
+    ndio.save(path, np.zeros(2))
+    assert os.listdir(tmp_path) == [path.name]
 
 
 # -- no pickle, clear errors -----------------------------------------------------------------
@@ -258,8 +485,11 @@ def test_from_dlpack_of_a_recorded_array_is_a_constant():
     x.attach_grad()
     with autograd.record():
         y = x * 2
-        shared = ndio.from_dlpack(y)
+        with pytest.raises(GradientLostError, match="detach"):
+            ndio.from_dlpack(y)                  # its gradient would be lost
+    shared = ndio.from_dlpack(y)
     assert shared._node is None
+    assert numpy.shares_memory(shared._data, y._data)
 
 
 def test_dlpack_exchange_with_torch():

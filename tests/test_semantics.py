@@ -12,7 +12,7 @@ from ndgrad.errors import GraphReleasedError, InPlaceModifiedError, NotRecordedE
 
 
 def close(array, expected):
-    numpy.testing.assert_allclose(array.asnumpy(), expected, rtol=1e-6, atol=1e-6)
+    numpy.testing.assert_allclose(array.detach().asnumpy(), expected, rtol=1e-6, atol=1e-6)
 
 
 def variable(values, dtype=None):

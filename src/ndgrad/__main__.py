@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import autograd, np, viz
-from ._cli import FUNCTIONS, Expression, ExpressionError, parse
+from ._cli import FUNCTIONS, MAX_DEPTH, MAX_ELEMENTS, Expression, ExpressionError, parse
 
 _LANGUAGE_HELP = f"""\
 variables:
@@ -32,6 +32,12 @@ expressions:
               subsequent_indent="    ")}
   Anything else (attribute access, subscripts, imports, lambdas, keyword arguments, other
   calls) is refused with exit status 2.
+
+  Numbers are float64, as the variables are: arithmetic on numbers alone is done in float64
+  and refused when it leaves float64's range (x * 9**9**9), never wrapped round. So that a
+  formula cannot hang or exhaust memory, it may nest at most {MAX_DEPTH} levels deep and the
+  values it computes may hold at most {MAX_ELEMENTS:,} elements in all (outer(x, x) of a
+  4,000-element x has 16,000,000); a formula beyond these is refused before it runs.
 """
 
 _DESCRIPTION = "Show how autograd differentiates a formula: the chain rule, or the graph."

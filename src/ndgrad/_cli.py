@@ -9,6 +9,13 @@ so ``x.__class__``, ``__import__('os')`` or ``open(...)`` cannot reach Python's 
 The language: variable names, real numbers (``2``, ``0.5``, ``1e-3``), ``+ - * / ** @``, unary
 ``-`` and ``+``, parentheses, and calls of ``FUNCTIONS`` by bare name with positional
 arguments (``sin(x)``, ``dot(x, y)``, ``sum(x, 0)``).
+
+Numbers are float64, as the variables are: arithmetic on numbers alone (``9**9**9``, ``2**62 *
+4``) is done once, at parse time, in float64, so it can neither wrap round as int64 nor build a
+huge Python int, and a result beyond float64's range is refused. An integer stays an int (an
+axis, an exponent) while float64 holds it exactly, up to 2**53. Bounds that keep a bad formula
+from hanging or exhausting memory: ``MAX_DEPTH`` levels of nesting, and ``MAX_ELEMENTS``
+elements in all the values a formula computes, checked before each operation allocates.
 """
 
 from __future__ import annotations
@@ -17,24 +24,40 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from . import np
+import numpy
 
-#: What an expression may call, by bare name: the functions of ``ndgrad.np`` that are
-#: differentiable math on arrays and take them positionally. Creation, random, I/O, indexing,
-#: sorting and comparison functions are left out: they are not formulas to differentiate.
-FUNCTIONS = (
-    # elementwise, one argument
+from . import np
+from ._ndarray import ndarray
+
+_ELEMENTWISE_1 = (
     "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cbrt", "cos", "cosh",
     "exp", "exp2", "expm1", "log", "log10", "log1p", "log2", "negative", "positive",
     "reciprocal", "sin", "sinc", "sinh", "sqrt", "square", "tan", "tanh",
-    # elementwise, two or three arguments
-    "add", "subtract", "multiply", "divide", "power", "arctan2", "hypot", "logaddexp",
-    "maximum", "minimum", "clip",
-    # products and matrices
-    "dot", "vdot", "inner", "outer", "matmul", "kron", "trace", "transpose",
-    # reductions; an axis may follow as a number: sum(x, 0)
-    "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "cumprod",
 )
+_ELEMENTWISE_2 = ("add", "subtract", "multiply", "divide", "power", "arctan2", "hypot",
+                  "logaddexp", "maximum", "minimum")
+_PRODUCTS = ("dot", "vdot", "inner", "outer", "matmul", "kron")
+# one array, then optionally a number: an axis (sum(x, 0)) or trace's offset
+_ONE_ARRAY = ("trace", "transpose", "sum", "mean", "prod", "max", "min", "var", "std", "cumsum",
+              "cumprod")
+#: What an expression may call, by bare name: the functions of ``ndgrad.np`` that are
+#: differentiable math on arrays and take them positionally. Creation, random, I/O, indexing,
+#: sorting and comparison functions are left out: they are not formulas to differentiate.
+FUNCTIONS = _ELEMENTWISE_1 + _ELEMENTWISE_2 + ("clip",) + _PRODUCTS + _ONE_ARRAY
+
+# How many arguments each takes, checked at parse time: ndgrad's functions take more
+# (out=, dtype=) that a formula cannot mean, and a stray one would fail only in backward.
+_ARITY = {**{name: (1, 1) for name in _ELEMENTWISE_1},
+          **{name: (2, 2) for name in _ELEMENTWISE_2 + _PRODUCTS},
+          **{name: (1, 2) for name in _ONE_ARRAY},
+          "transpose": (1, 1), "clip": (2, 3)}
+_ARGUMENTS = {(1, 1): "one argument", (2, 2): "two arguments",
+              (1, 2): "an array and optionally an axis, as sum(x, 0)",
+              (2, 3): "an array and its bounds, as clip(x, 0, 1)"}
+
+MAX_DEPTH = 200             # levels of nesting; Python's own parser stops at 200 parentheses
+MAX_ELEMENTS = 10 ** 7      # in all the values a formula computes: 80 MB of float64
+_EXACT_INT = 2 ** 53        # the integers float64 holds exactly
 
 _BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
            ast.Pow: "power", ast.MatMult: "matmul"}
@@ -80,7 +103,7 @@ class Variable:
 
 @dataclass(frozen=True)
 class Number:
-    value: int | float
+    value: Any              # int (|n| <= 2**53), float, or a float64 array folded from numbers
 
 
 @dataclass(frozen=True)
@@ -109,19 +132,70 @@ class Expression:
         if unused:
             raise ExpressionError(f"--{unused[0]} is given but {self.text!r} does not use "
                                   f"{unused[0]}; its variables are {', '.join(self.names)}")
-        return _run(self.tree, values)
+        return _run(self.tree, values, [0])
 
 
-def _run(node: Variable | Number | Call, values: Mapping[str, Any]) -> Any:
+def _run(node: Variable | Number | Call, values: Mapping[str, Any], used: list[int]) -> Any:
+    """``node``'s value; ``used[0]`` counts the elements computed so far, against
+    MAX_ELEMENTS."""
     if isinstance(node, Variable):
         return values[node.name]
     if isinstance(node, Number):
         return node.value
-    args = [_run(arg, values) for arg in node.args]
+    args = [_run(arg, values, used) for arg in node.args]
+    largest = _largest_result(node.function, args)
+    if largest is not None:
+        _spend(used, largest, node.source)
     try:
-        return getattr(np, node.function)(*args)
-    except (ValueError, TypeError) as error:   # shapes or argument counts that do not fit
+        result = getattr(np, node.function)(*args)
+    except (ValueError, TypeError, ArithmeticError) as error:   # shapes, axes that do not fit
         raise ExpressionError(f"{node.source} failed: {error}") from error
+    if largest is None:          # no larger than its array, which fitted: counted once made
+        _spend(used, result.size, node.source)
+    return result
+
+
+def _spend(used: list[int], elements: int, source: str) -> None:
+    if used[0] + elements > MAX_ELEMENTS:
+        raise ExpressionError(
+            f"{source} would make {elements:,} elements, and an expression may compute at most "
+            f"{MAX_ELEMENTS:,} in all ({used[0]:,} before it): use smaller variables")
+    used[0] += elements
+
+
+def _largest_result(function: str, args: list) -> int | None:
+    """The most elements ``function(*args)`` can return, from the shapes alone (so before it
+    allocates them); None for the functions of one array, never larger than it; 0 where the
+    arguments do not fit, which the call itself then reports."""
+    shapes = [arg.shape if isinstance(arg, (ndarray, numpy.ndarray)) else () for arg in args]
+    if function in _ONE_ARRAY:
+        return None
+    try:
+        if function in ("outer", "kron"):
+            return _size(shapes[0]) * _size(shapes[1])
+        if function in _PRODUCTS:
+            return _size(_product_shape(function, *shapes))
+        return _size(numpy.broadcast_shapes(*shapes))
+    except (ValueError, TypeError, IndexError):
+        return 0
+
+
+def _product_shape(function: str, a: tuple, b: tuple) -> tuple:
+    """The shape NumPy's dot, vdot, inner or matmul gives operands of shapes a and b."""
+    if function == "vdot":
+        return ()
+    if function != "matmul" and (not a or not b):    # a number times an array
+        return a or b
+    if function == "dot":
+        return a[:-1] + b[:-2] + b[-1:]
+    if function == "inner":
+        return a[:-1] + b[:-1]
+    batch = numpy.broadcast_shapes(a[:-2], b[:-2])
+    return batch + a[-2:-1] + (b[-1:] if len(b) > 1 else ())
+
+
+def _size(shape: tuple) -> int:
+    return int(numpy.prod(shape, dtype=object))     # Python ints: never wraps
 
 
 def parse(text: str) -> Expression:
@@ -131,14 +205,31 @@ def parse(text: str) -> Expression:
     if not text:
         raise ExpressionError("the expression is empty: give one formula, as 'x * y + x'")
     names: list[str] = []
+    too_deep = ExpressionError(f"the expression is nested too deeply (at most {MAX_DEPTH} "
+                               "levels): split it, or sum(x) instead of x + x + ...")
     try:
-        tree = _convert(ast.parse(text, mode="eval").body, text, names)
+        syntax = ast.parse(text, mode="eval")
     except SyntaxError as error:
+        if "too many nested" in error.msg:
+            raise too_deep from None
         raise ExpressionError(_syntax_message(text, error)) from None
-    except RecursionError:
-        raise ExpressionError(f"the expression is nested too deeply ({len(text)} characters): "
-                              "split it, or sum(x) instead of x + x + ...") from None
-    return Expression(text, tree, tuple(names))
+    except (RecursionError, MemoryError):    # how Python's parser gives up on deep nesting
+        raise too_deep from None
+    if _depth(syntax.body) > MAX_DEPTH:
+        raise too_deep
+    return Expression(text, _convert(syntax.body, text, names), tuple(names))
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply the expressions of ``tree`` nest, counted without recursion (it may be
+    deeper than Python's recursion limit)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if isinstance(child, ast.expr))   # not the operators and contexts
+    return deepest
 
 
 def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | Call:
@@ -150,7 +241,7 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
     if isinstance(node, ast.Constant):
         # bool is an int subclass, but True is not a number a formula means
         if type(node.value) in (int, float):
-            return Number(node.value)
+            return _number(node.value, source)
         raise ExpressionError(f"the constant {source} is not allowed: only real numbers, "
                               "as 2 or 0.5")
     if isinstance(node, ast.BinOp):
@@ -168,7 +259,51 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
         symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
         raise ExpressionError(f"the operator {symbol} ({source}) is not allowed: use + - * / "
                               "** @ and unary - or +")
-    return Call(function, tuple(_convert(arg, text, names) for arg in operands), source)
+    args = tuple(_convert(arg, text, names) for arg in operands)
+    if all(isinstance(arg, Number) for arg in args):
+        return _fold(function, args, source)
+    return Call(function, args, source)
+
+
+def _number(value: int | float, source: str) -> Number:
+    """A number of the formula: an int while float64 holds it exactly, else float64; refused
+    when it is not a finite float64."""
+    if isinstance(value, int) and abs(value) <= _EXACT_INT:
+        return Number(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = float("inf")
+    if len(source) > 24:      # a number of hundreds of digits would drown the message
+        source = f"{source[:10]}...{source[-4:]} ({len(source)} characters)"
+    _check_finite(number, source)
+    return Number(number)
+
+
+def _fold(function: str, args: tuple, source: str) -> Number:
+    """A call of numbers alone, computed now in float64; the options after the array of a
+    function of one array (an axis) are passed as they are."""
+    data = args[:1] if function in _ONE_ARRAY else args
+    in_float = tuple(Number(numpy.asarray(arg.value, dtype=numpy.float64)) for arg in data)
+    with numpy.errstate(all="ignore"):      # an overflow is refused below, not warned of
+        result = _run(Call(function, in_float + args[len(data):], source), {}, [0]).asnumpy()
+    _check_finite(result, source)
+    if result.ndim:
+        return Number(result)
+    value = result.item()
+    if all(isinstance(arg.value, int) for arg in data) and value.is_integer() \
+            and abs(value) <= _EXACT_INT:
+        value = int(value)          # 1 - 1 stays an int: it may be an axis
+    return Number(value)
+
+
+def _check_finite(value: Any, source: str) -> None:
+    if numpy.isnan(value).any():
+        raise ExpressionError(f"{source} is not a number (nan) in float64: give the functions "
+                              "arguments within their domain")
+    if numpy.isinf(value).any():
+        raise ExpressionError(f"{source} is beyond float64's range (about 1.8e308): numbers "
+                              "must be finite; use smaller ones")
 
 
 def _called_function(node: ast.Call, text: str) -> str:
@@ -187,6 +322,10 @@ def _called_function(node: ast.Call, text: str) -> str:
         given = f"the keyword argument {keyword.arg}=" if keyword.arg else "a ** argument"
         raise ExpressionError(f"{given} in {ast.get_source_segment(text, node)} is not "
                               f"allowed: pass arguments by position, as sum(x, 0)")
+    fewest, most = _ARITY[name]
+    if not fewest <= len(node.args) <= most:
+        raise ExpressionError(f"{name} takes {_ARGUMENTS[fewest, most]}, not {len(node.args)} "
+                              f"(in {ast.get_source_segment(text, node)})")
     return name
 
 

@@ -18,7 +18,7 @@ from ._ndarray import _wrap, ndarray
 from ._primitive import NOTHING, Primitive, note_operands
 from ._pytree import flatten
 from ._state import STATE, collecting_operands, flags
-from .errors import NoDerivativeError
+from .errors import GradientLostError, NoDerivativeError
 from .ops.axes import shape_of
 
 
@@ -150,7 +150,12 @@ def _transpose_of_pullback(name: str, pullback: Callable[..., list], outputs: Se
     cotangents = [start_variable(_wrap(rng.standard_normal(out.shape).astype(out.dtype),
                                        ndarray), False) for out in outputs]
     with flags(recording=True):
-        grads = pullback(*cotangents)
+        try:
+            grads = pullback(*cotangents)
+        except GradientLostError as error:
+            raise NoDerivativeError(
+                f"{name}: forward mode needs the backward rule written with ndgrad "
+                f"operations of the cotangent, but it left ndgrad: {error}") from None
         total = None
         for grad, tangent in zip(grads, tangents):
             if grad is None or tangent is None:

@@ -9,6 +9,7 @@ the totals to the gradient sinks that ``attach_grad`` created.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any, Sequence
 
@@ -20,13 +21,16 @@ from .errors import GraphReleasedError, InPlaceModifiedError
 
 
 class GradSink:
-    """Where backward leaves a variable's gradient: the buffer and the grad_req."""
+    """Where backward leaves a variable's gradient: the buffer, the grad_req, and a lock, so
+    that backward passes in several threads add into one buffer without losing updates
+    (NumPy releases the GIL inside the addition)."""
 
-    __slots__ = ("grad", "grad_req")
+    __slots__ = ("grad", "grad_req", "lock")
 
     def __init__(self, grad: Any, grad_req: str) -> None:
         self.grad = grad
         self.grad_req = grad_req
+        self.lock = threading.Lock()
 
 
 class Node:
@@ -253,7 +257,11 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
     dependents = _count_dependents([head._node for head in heads], targets)
     ready = [node for node in pending if dependents.get(node) == 0]
 
-    with flags(recording=create_graph, raw_rules=not on_arrays):
+    # NumPy's warnings belong to the forward, where the user's values are: a rule meeting the
+    # forward's singular point (the slope of sqrt at 0) gives inf or nan silently, as backward's
+    # answer, never a warning the user's own code did not cause
+    with flags(recording=create_graph, raw_rules=not on_arrays), \
+            numpy.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
@@ -373,15 +381,23 @@ def _answer_arrays(node: Node) -> Any:
 def _deliver(sink: GradSink, grad: Any, node: Node, on_arrays: bool,
              create_graph: bool) -> None:
     """Write (grad_req "write") or add ("add") a gradient into a variable's buffer."""
+    with sink.lock:
+        _deliver_locked(sink, grad, node, on_arrays, create_graph)
+
+
+def _deliver_locked(sink: GradSink, grad: Any, node: Node, on_arrays: bool,
+                    create_graph: bool) -> None:
     from ._ndarray import _wrap, ndarray
     buffer = sink.grad
     if on_arrays or buffer._node is not None:
-        # The gradient is an array of its own (recorded, or carrying tangents), so the buffer
-        # becomes that array.
+        # The gradient is an array of its own (recorded, or carrying tangents): the buffer
+        # takes its values and its history, and stays the buffer the user may have given
+        # (mark_variables), as without create_graph.
         grad = grad if isinstance(grad, ndarray) else _wrap(numpy.asarray(grad), type(buffer))
         if create_graph:
             grad = recorded_at(grad, ((node, 0),))
-        sink.grad = grad if sink.grad_req == "write" else buffer + grad
+        with flags(recording=create_graph or STATE.recording):
+            buffer._take(grad if sink.grad_req == "write" else buffer + grad)
         return
     if isinstance(grad, ndarray):
         grad = grad._data

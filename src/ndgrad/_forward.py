@@ -74,21 +74,28 @@ def push_tangents(primitive: Any, args: Sequence[Any], params: dict, results: tu
         raise NoDerivativeError(
             f"'{primitive.name}' has no forward-mode (JVP) rule; differentiate this function "
             "in reverse mode (func.grad, func.jacrev) instead")
-    for level in sorted(levels):
-        operands = [seen_below(arg, level) for arg in args]
-        tangents = [(tangents_of(arg) or {}).get(level) for arg in args]
-        answers = tuple(seen_below(result, level) for result in results)
-        ans = answers[0] if primitive.n_outputs == 1 else answers
-        out = primitive.pushforward(tangents, ans, operands, params)
-        if len(results) == 1 and primitive.n_outputs == 1:
-            out = (out,)
-        for result, tangent in zip(results, out):
-            if tangent is None or result._data.dtype.kind not in "fc":
-                continue
-            tangent = fit_tangent(tangent, result)
-            if getattr(result, "_tangents", None) is None:
-                result._tangents = {}
-            result._tangents[level] = tangent
+    with numpy.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        for level in sorted(levels):       # (the rules' warnings: see _engine.backward)
+            _push_level(primitive, args, params, results, level)
+
+
+def _push_level(primitive: Any, args: Sequence[Any], params: dict, results: tuple,
+                level: int) -> None:
+    """The results' tangents at one level, by the primitive's JVP rule."""
+    operands = [seen_below(arg, level) for arg in args]
+    tangents = [(tangents_of(arg) or {}).get(level) for arg in args]
+    answers = tuple(seen_below(result, level) for result in results)
+    ans = answers[0] if primitive.n_outputs == 1 else answers
+    out = primitive.pushforward(tangents, ans, operands, params)
+    if len(results) == 1 and primitive.n_outputs == 1:
+        out = (out,)
+    for result, tangent in zip(results, out):
+        if tangent is None or result._data.dtype.kind not in "fc":
+            continue
+        tangent = fit_tangent(tangent, result)
+        if getattr(result, "_tangents", None) is None:
+            result._tangents = {}
+        result._tangents[level] = tangent
 
 
 def fit_tangent(tangent: Any, result: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 import numpy
 
 from ._engine import Node
-from ._ndarray import ndarray
+from ._ndarray import ndarray, not_recorded_message
 from ._state import flags
 from .errors import GraphReleasedError, NotRecordedError
 
@@ -19,9 +19,7 @@ def require_recorded(array: Any, role: str) -> Node:
     if not isinstance(array, ndarray):
         raise TypeError(f"the {role} must be an ndgrad array, not {type(array).__name__}")
     if array._node is None:
-        raise NotRecordedError(
-            f"the {role} (shape {array.shape}) has no recorded history: attach_grad() the "
-            "inputs and compute it inside 'with autograd.record():'")
+        raise NotRecordedError(not_recorded_message(array, role))
     if array._node.released:
         raise GraphReleasedError(
             f"the graph behind the {role} was freed by a backward; pass retain_graph=True to "

@@ -14,7 +14,7 @@ import numpy
 from . import _device
 from ._engine import GradSink, Node
 from ._state import STATE
-from .errors import InPlaceModifiedError
+from .errors import GradientLostError, InPlaceModifiedError
 
 _DEFAULT_DTYPE = [numpy.dtype(numpy.float32)]
 
@@ -41,31 +41,122 @@ def to_numpy(value: Any, dtype: Any = None) -> numpy.ndarray:
     if isinstance(value, ndarray):
         data = value._data
         return data if dtype is None else data.astype(dtype, copy=False)
+    if isinstance(value, (list, tuple)):
+        value = _raw_nested(value)                  # ndgrad's own data, at any depth
     if dtype is not None:
         return numpy.asarray(value, dtype=dtype)
     if isinstance(value, (numpy.ndarray, numpy.generic)):
         return numpy.asarray(value)
-    if isinstance(value, (list, tuple)) and any(isinstance(v, ndarray) for v in value):
-        value = [to_numpy(v) for v in value]
     data = numpy.asarray(value)
     if data.dtype.kind in "iuf":
         data = data.astype(_DEFAULT_DTYPE[0])
     return data
 
 
-# The last entry of a version counter that a recorded write left behind (ndarray._rebase): the
-# arrays still holding it share a buffer whose new value their recorded history lacks.
+# Marks after the count in a version counter ([count, *marks]); an unmarked counter has one
+# entry, so the recording path tests len() only. STALE: a recorded write left this counter
+# behind (ndarray._rebase): the arrays still holding it share a buffer whose new value their
+# history lacks. NUMPY_MEMORY: the buffer is a NumPy array the user may still change behind
+# ndgrad's back (np.asarray, np.from_dlpack), so nodes save a copy of it.
 STALE = "stale"
+NUMPY_MEMORY = "numpy memory"
 
 
-def check_current(array: "ndarray") -> None:
-    """Refuse a recorded use of an array whose buffer a recorded write changed behind it."""
-    if len(array._version) > 1:
+def check_current(array: "ndarray") -> bool:
+    """Refuse a recorded use of an array whose buffer a recorded write changed behind it;
+    True when its buffer is memory the user shares with NumPy."""
+    marks = array._version[1:]
+    if STALE in marks:
         raise InPlaceModifiedError(
             f"an array of shape {array.shape} shares its memory with an array that was "
             "written into while recording, so its recorded history no longer matches its "
             "data; take the view (or detach()) again after the write, or index the written "
             "array itself")
+    return NUMPY_MEMORY in marks
+
+
+def sharing_numpy_memory(array: "ndarray") -> "ndarray":
+    """``array``, marked as wrapping a NumPy array without a copy: recording then saves a
+    copy of it where a derivative rule needs its value, so a change made through NumPy
+    between forward and backward cannot make a gradient wrong."""
+    if NUMPY_MEMORY not in array._version:
+        array._version.append(NUMPY_MEMORY)
+    return array
+
+
+def check_differentiable(dtype: numpy.dtype, what: str) -> None:
+    """Refuse to differentiate anything but real floats: integers and booleans have no
+    gradient, and complex derivatives are not implemented yet (their rules would be wrong)."""
+    if dtype.kind == "c":
+        raise TypeError(
+            f"{what} has the complex dtype {dtype}, and ndgrad does not differentiate complex "
+            "numbers yet; differentiate the real and imaginary parts as separate real arrays")
+    if dtype.kind != "f":
+        raise TypeError(f"{what} must have a float dtype to be differentiated, not {dtype}; "
+                        "convert it first, e.g. x = x.astype('float32')")
+
+
+def raw(value: Any) -> Any:
+    """An ndgrad array's data; anything else as it is (ndgrad's own way to NumPy data, which
+    never counts as the value leaving ndgrad)."""
+    return value._data if isinstance(value, ndarray) else value
+
+
+def not_recorded_message(array: "ndarray", role: str) -> str:
+    """Why ``array`` (the ``role``: head, variable ...) has no recorded history, and the fix:
+    one sentence per cause."""
+    start = f"cannot differentiate the {role} (shape {array.shape}): "
+    if array.dtype.kind not in "fc":
+        return start + (f"its dtype is {array.dtype}: an integer or boolean result (argmax, "
+                        "comparisons, integer arithmetic) has no gradient by nature; "
+                        "differentiate the float computation it came from")
+    cut = getattr(array, "_cut", None)
+    if cut is not None and cut.how == "detach()":
+        return start + ("its history was cut by detach(), which makes a constant; use the "
+                        "array itself where the gradient should flow")
+    if cut is not None and cut.how == "pause()":
+        return start + ("it was computed inside autograd.pause(), which records nothing; "
+                        "compute it inside autograd.record()")
+    if cut is not None:
+        return start + ("it was computed outside autograd.record() from a recorded array "
+                        "(z = x * 2 after the record block, or an update w = w - lr * w.grad, "
+                        "which makes a new array with no attach_grad()): compute it inside "
+                        "'with autograd.record():', and update variables in place "
+                        "(w -= lr * w.grad) or call attach_grad() on the new array")
+    return start + ("it has no recorded history. Call x.attach_grad() on the inputs, then "
+                    "compute it inside 'with autograd.record():'")
+
+
+def holds_history(value: Any) -> bool:
+    """Whether a (nested) list or tuple holds an array that is being differentiated: one with
+    recorded history while recording, or with forward-mode tangents."""
+    for item in value:
+        if isinstance(item, ndarray):
+            if (item._node is not None and STATE.recording) or getattr(item, "_tangents", None):
+                return True
+        elif isinstance(item, (list, tuple)) and holds_history(item):
+            return True
+    return False
+
+
+def as_operand(value: Any, dtype: Any = None) -> Any:
+    """A Python list or tuple given where an array is expected: its raw data, or, when it holds
+    arrays being differentiated, one recorded array of them (never their data alone, which
+    would drop their gradients)."""
+    if holds_history(value):
+        from .ops.joining import pack
+        return pack(value, dtype)
+    return to_numpy(value, dtype)
+
+
+def _raw_nested(value: Any) -> Any:
+    """A (nested) list's ndgrad arrays replaced by their data."""
+    if isinstance(value, ndarray):
+        return value._data
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (ndarray, list, tuple))
+                                                for v in value):
+        return [_raw_nested(v) for v in value]
+    return value
 
 
 def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> "ndarray":
@@ -159,10 +250,7 @@ class ndarray(metaclass=_ArrayType):
         if stype not in (None, "default"):
             raise ValueError(f"ndgrad stores dense arrays only; stype={stype!r} is not "
                              "supported")
-        if self.dtype.kind not in "fc":
-            raise TypeError(
-                f"attach_grad() needs a floating-point array, but this one has dtype "
-                f"{self.dtype}; convert it first, e.g. x = x.astype('float32')")
+        check_differentiable(self.dtype, "attach_grad(): the array")
         if self._index != 0:
             raise NotImplementedError("attach_grad() on one output of a multi-output op; "
                                       "take a copy first (y = y.copy())")
@@ -228,14 +316,33 @@ class ndarray(metaclass=_ArrayType):
 
     # -- conversion -------------------------------------------------------------------------
     def asnumpy(self) -> numpy.ndarray:
-        """A NumPy copy of the data."""
+        """A NumPy copy of the data. Inside ``autograd.record()``, on an array being
+        differentiated, it raises GradientLostError: use ``x.detach().asnumpy()``."""
+        self._check_leaving("asnumpy()")
         return self._data.copy()
 
     def item(self, *args: Any) -> Any:
+        """The element as a Python number (refused while differentiating, as asnumpy)."""
+        self._check_leaving("item()")
         return self._data.item(*args)
 
     def tolist(self) -> Any:
+        """The data as nested Python lists (refused while differentiating, as asnumpy)."""
+        self._check_leaving("tolist()")
         return self._data.tolist()
+
+    def _check_leaving(self, how: str) -> None:
+        """Refuse to hand out the value of an array being differentiated: NumPy data or a
+        Python number carries no history, so a gradient through it would silently be zero.
+        (PyTorch refuses .numpy() likewise; JAX refuses float() of a traced value.)"""
+        if (STATE.recording and self._node is not None) or (
+                STATE.forward_level and getattr(self, "_tangents", None)):
+            raise GradientLostError(
+                f"{how} on an array of shape {self.shape} that is being differentiated "
+                "gives its value without its history, and any gradient through that value "
+                "would be lost. Keep computing with ndgrad operations (for control flow, "
+                "compare arrays: 'if x > 0:'), or detach() it to use the value as a constant "
+                "(x.detach().asnumpy(), float(x.detach()))")
 
     def wait_to_read(self) -> None:
         """MXNet waits here for asynchronous work; ndgrad computes eagerly, so it returns."""
@@ -248,10 +355,12 @@ class ndarray(metaclass=_ArrayType):
     as_in_context = as_in_ctx = copyto_device = to_device
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
+        self._check_leaving("numpy.asarray(x)")
         data = self._data if dtype is None else self._data.astype(dtype, copy=False)
         return data.copy() if copy else data
 
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_leaving("__dlpack__()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self) -> Any:
@@ -270,9 +379,11 @@ class ndarray(metaclass=_ArrayType):
         return bool(self._data)
 
     def __float__(self) -> float:
+        self._check_leaving("float(x)")
         return float(self._data)
 
     def __int__(self) -> int:
+        self._check_leaving("int(x)")
         return int(self._data)
 
     def __index__(self) -> int:
@@ -281,6 +392,7 @@ class ndarray(metaclass=_ArrayType):
         return int(self._data)
 
     def __complex__(self) -> complex:
+        self._check_leaving("complex(x)")
         return complex(self._data)
 
     # -- printing ---------------------------------------------------------------------------
@@ -376,16 +488,20 @@ class ndarray(metaclass=_ArrayType):
         tangents = getattr(self, "_tangents", None)
         if tangents:
             old._tangents = tangents
-        new = compute(old)
+        self._take(compute(old))
+
+    def _take(self, new: "ndarray") -> None:
+        """Become ``new``: its data copied into this array's buffer (cast to its dtype), its
+        history and tangents. Arrays sharing the buffer are left with a stale counter."""
         if new.dtype != self.dtype:
             new = new.astype(self.dtype)
         self._data[...] = new._data
         shared = self._version
         shared[0] += 1
         shared.append(STALE)
-        self._version = [shared[0]]
+        self._version = [shared[0]] + [NUMPY_MEMORY] * (NUMPY_MEMORY in shared)
         self._node, self._index = new._node, new._index
-        if tangents or getattr(new, "_tangents", None):
+        if getattr(self, "_tangents", None) or getattr(new, "_tangents", None):
             self._tangents = getattr(new, "_tangents", None)
 
     def __iadd__(self, other: Any) -> "ndarray":

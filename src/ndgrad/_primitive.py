@@ -112,8 +112,8 @@ class Primitive:
         when the count depends on the call (``split``): a tuple then, always.
     """
 
-    __slots__ = ("name", "forward", "vjp", "jvp", "custom_pushforward", "custom_pullback",
-                 "save_inputs", "reads_others_only",
+    __slots__ = ("name", "forward", "arity", "vjp", "jvp", "custom_pushforward",
+                 "custom_pullback", "save_inputs", "reads_others_only",
                  "save_answer", "save_shapes", "nondiff", "view", "n_outputs", "doc")
 
     def __init__(self, name: str, forward: Callable[..., Any], *,
@@ -126,6 +126,9 @@ class Primitive:
             raise TypeError(f"primitive {name!r} needs vjp= or pullback= rules, or nondiff=True")
         self.name = name
         self.forward = forward
+        # a ufunc's operand count: one more positional array would be NumPy's out= and be
+        # silently overwritten (np.sin(x, y) writing into y)
+        self.arity = forward.nin if isinstance(forward, numpy.ufunc) else None
         self.vjp = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
         self.jvp = (jvp,) if callable(jvp) else (tuple(jvp) if isinstance(jvp, (tuple, list))
                                                  else jvp)
@@ -161,6 +164,10 @@ class Primitive:
         if "out" in params:
             return self._call_with_out(args, params)
         count = len(args)
+        if self.arity is not None and count != self.arity:
+            raise TypeError(f"{self.name} takes {self.arity} array operand"
+                            f"{'s' if self.arity > 1 else ''}, not {count} (NumPy's out= is a "
+                            "keyword: out=array)")
         first = args[0] if count else None
         if count == 1 and type(first) is ndarray:
             cls = ndarray
@@ -171,6 +178,9 @@ class Primitive:
             out = self.forward(first._data, second._data if type(second) is ndarray else second,
                                **params)
         else:
+            if any(isinstance(arg, (list, tuple)) and holds_history(arg) for arg in args):
+                args = tuple(as_operand(arg) if isinstance(arg, (list, tuple)) else arg
+                             for arg in args)
             cls = None
             for arg in args:
                 if isinstance(arg, ndarray):
@@ -188,8 +198,11 @@ class Primitive:
             result = _wrap(out, cls)
             if self.view and out.base is not None and isinstance(args[0], ndarray):
                 result._version = args[0]._version
-            if STATE.recording and result._data.dtype.kind in "fc":
-                self._record(args, params, (result,))
+            if STATE.recording:
+                if result._data.dtype.kind in "fc":
+                    self._record(args, params, (result,))
+            else:
+                mark_cut(args, (result,))
             if STATE.watching:
                 self._watch(args, params, (result,))
             return result
@@ -198,8 +211,11 @@ class Primitive:
             for part, result in zip(out, results):
                 if part.base is not None:
                     result._version = args[0]._version
-        if STATE.recording and not self.nondiff:
-            self._record(args, params, results)
+        if STATE.recording:
+            if not self.nondiff:
+                self._record(args, params, results)
+        else:
+            mark_cut(args, results)
         if STATE.watching:
             self._watch(args, params, results)
         return results
@@ -212,8 +228,6 @@ class Primitive:
         log = STATE.collected
         if log is not None:
             note_operands(log, args, results)
-        if STATE.paused and not STATE.recording:
-            mark_paused(args, results)
         if STATE.forward_level:
             # after _record: the tangent rules see the results' history, so reverse mode
             # differentiates them; the node keeps the answers' tangents for reverse-over-forward
@@ -241,15 +255,16 @@ class Primitive:
     def _record(self, args: tuple, params: dict, results: tuple) -> None:
         """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
         parents = []
-        recorded = indexed = False
+        recorded = indexed = foreign = False
         cuts = None
         for position, arg in enumerate(args):
             if isinstance(arg, ndarray):
                 if len(arg._version) != 1:
-                    check_current(arg)
+                    foreign = check_current(arg) or foreign
                 node = arg._node
             else:
                 node = None
+                foreign = foreign or isinstance(arg, numpy.ndarray)
             parents.append(node)
             if node is not None:
                 recorded = True
@@ -258,14 +273,20 @@ class Primitive:
                 cuts = cuts or {}
                 cuts[position] = arg._cut
         if not recorded:
+            if cuts:        # a result of cut values only: it remembers the cut, for errors
+                cut = next(iter(cuts.values()))
+                for result in results:
+                    result._cut = cut
             return
+        if results[0]._data.dtype.kind == "c":
+            check_differentiable(results[0]._data.dtype, f"the result of '{self.name}'")
         node = Node(self, tuple(parents), params, results)
         node.cuts = cuts
         if indexed:
             node.parent_indices = tuple(arg._index if isinstance(arg, ndarray) else 0
                                         for arg in args)
         if self.save_inputs:
-            node.inputs = args
+            node.inputs = _private_copies(args) if foreign else args
             node.versions = tuple([arg._version[0] if isinstance(arg, ndarray) else None
                                    for arg in args])
             if self.reads_others_only:
@@ -326,6 +347,22 @@ class Primitive:
         return _sum_parts(parts, self.n_outputs)
 
 
+def _private_copies(args: tuple) -> tuple:
+    """The operands to save, with copies of those whose memory the user shares with NumPy (a
+    raw NumPy operand, or an array made by np.asarray or np.from_dlpack without a copy): a
+    change through NumPy before backward would otherwise reach the derivative rules unseen."""
+    saved = []
+    for arg in args:
+        if isinstance(arg, numpy.ndarray):
+            arg = arg.copy()
+        elif isinstance(arg, ndarray) and NUMPY_MEMORY in arg._version:
+            copy = _wrap(arg._data.copy(), type(arg), arg._node, arg._index)
+            copy._version = [arg._version[0]]
+            arg = copy
+        saved.append(arg)
+    return tuple(saved)
+
+
 def note_operands(log: Any, args: Sequence[Any], results: Sequence[Any]) -> None:
     """Log a call's recorded operands and the nodes it made (see collecting_operands)."""
     log.operands.extend(arg for arg in args if isinstance(arg, ndarray) and arg._node is not None)
@@ -341,15 +378,23 @@ def _versions_read(versions: tuple, parents: list) -> tuple:
                  for version, is_recorded in zip(versions, recorded))
 
 
-def mark_paused(args: Sequence[Any], results: Sequence[Any]) -> None:
-    """A result computed inside pause() from recorded arrays remembers where its history was
-    cut (the first recorded operand's node), for pictures and explanations."""
+def mark_cut(args: Sequence[Any], results: Sequence[Any]) -> None:
+    """A result computed, while nothing records, from arrays with history (inside pause(),
+    or outside record() as in ``w = w - lr * w.grad``) remembers where its history was cut:
+    the first such operand's node, for pictures, explanations and NotRecordedError. A result
+    of cut values only keeps their cut."""
+    cut = None
     for arg in args:
-        node = arg._node if isinstance(arg, ndarray) else None
+        if not isinstance(arg, ndarray):
+            continue
+        node = arg._node
         if node is not None:
-            for result in results:
-                result._cut = Cut(node, arg._index, "pause()")
-            return
+            cut = Cut(node, arg._index, "pause()" if STATE.paused else "computing outside record()")
+            break
+        cut = cut or getattr(arg, "_cut", None)      # a result of cut values only keeps the cut
+    if cut is not None:
+        for result in results:
+            result._cut = cut
 
 
 def _tangent_or_zero(tangent: Any, operand: Any) -> Any:
@@ -403,7 +448,8 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
 
 from ._anomaly import check_forward, user_line  # noqa: E402
 from ._forward import push_tangents  # noqa: E402
-from ._ndarray import Cut, _wrap, check_current, ndarray, to_numpy, write_out  # noqa: E402  (the array type uses Primitive)
+from ._ndarray import (NUMPY_MEMORY, Cut, _wrap, as_operand, check_current,  # noqa: E402,I001
+                       check_differentiable, holds_history, ndarray, to_numpy, write_out)  # (the array type uses Primitive)
 from ._registry import REGISTRY  # noqa: E402
 
 _FAST_OPERANDS = (ndarray, int, float)

@@ -16,13 +16,16 @@ class Registry:
         self.primitives: dict[str, Any] = {}
         self.namespaces: dict[str, dict[str, Callable[..., Any]]] = {}
         self.by_numpy: dict[Any, Callable[..., Any]] = {}
+        self.published: set[Any] = set()      # wrapped already: an alias is not wrapped again
 
     def add(self, fn: Callable[..., Any], name: str | None = None, *,
             namespaces: Iterable[str] = ("np",), numpy: Any = None) -> Callable[..., Any]:
         """Publish ``fn`` under ``name`` in each namespace; ``numpy`` (a NumPy callable or a
         tuple of them) dispatches to it from ``__array_ufunc__``/``__array_function__``."""
         name = name or fn.__name__
-        fn = _with_out(fn)
+        if fn not in self.published:
+            fn = _with_out(_packing_lists(fn))
+            self.published.add(fn)
         for namespace in namespaces:
             table = self.namespaces.setdefault(namespace, {})
             if name in table and table[name] is not fn:
@@ -47,11 +50,56 @@ class Registry:
                       if not prim.nondiff and not prim.has_jvp)
 
 
+# Parameters whose lists are not one array written as a list: sequences of operands
+# (concatenate([a, b]) with a and b of different lengths), and np.array's object (np.array
+# keeps a list's history itself, and a copy of an array has none, as in MXNet).
+SEQUENCE_PARAMETERS = frozenset({"arrays", "tup", "xi", "choices", "condlist", "choicelist",
+                                 "arys", "args", "object"})
+
+
+def _packing_lists(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` given, where it takes an array, a Python list or tuple holding arrays being
+    differentiated as one recorded array (``np.sum([a, b])``, ``np.dot([a, b], c)``), never
+    their data alone. Primitives do this themselves."""
+    if not inspect.isfunction(fn):
+        return fn
+    parameters = list(inspect.signature(fn).parameters.values())
+    packed_positions = []
+    packed_names = set()
+    rest = None                              # the *operands of einsum-like functions
+    for position, parameter in enumerate(parameters):
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            rest = position if parameter.name not in SEQUENCE_PARAMETERS else None
+            break
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            break
+        if parameter.name in SEQUENCE_PARAMETERS:
+            continue
+        packed_names.add(parameter.name)
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
+            packed_positions.append(position)
+    positions = frozenset(packed_positions)
+
+    def packs(index: int) -> bool:
+        return index in positions or (rest is not None and index >= rest)
+
+    @functools.wraps(fn)
+    def published(*args: Any, **kwargs: Any) -> Any:
+        if any(type(arg) in (list, tuple) and packs(index) and holds_history(arg)
+               for index, arg in enumerate(args)):
+            args = tuple(as_operand(arg) if type(arg) in (list, tuple) and packs(index)
+                         else arg for index, arg in enumerate(args))
+        for key, value in kwargs.items():
+            if type(value) in (list, tuple) and key in packed_names and holds_history(value):
+                kwargs[key] = as_operand(value)
+        return fn(*args, **kwargs)
+
+    return published
+
+
 def _with_out(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` with NumPy's ``out=`` handled in one place, if its signature has an ``out``: the
     result is computed as usual, then written into ``out`` (``_ndarray.write_out``)."""
-    if getattr(fn, "__wrapped__", None) is not None:
-        return fn        # already published (an alias)
     try:
         parameters = inspect.signature(fn).parameters
     except (TypeError, ValueError):
@@ -85,4 +133,4 @@ def public(name: str | None = None, *, namespaces: Iterable[str] = ("np",),
     return decorate
 
 
-from ._ndarray import write_out  # noqa: E402  (the array type imports the registry lazily)
+from ._ndarray import as_operand, holds_history, write_out  # noqa: E402  (the array type imports the registry lazily)

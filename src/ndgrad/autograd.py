@@ -22,7 +22,7 @@ import numpy
 from . import _engine
 from ._custom import attach, checkpoint  # noqa: F401  (checkpoint is public here)
 from ._explain import Explanation, explain  # noqa: F401  (public here)
-from ._ndarray import _wrap, check_current, ndarray, to_numpy
+from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
 from ._state import STATE, flags
 from .errors import (  # noqa: F401  (re-exported)
     AnomalyError,
@@ -37,11 +37,19 @@ __all__ = ["record", "pause", "train_mode", "predict_mode", "set_recording", "se
            "GraphReleasedError", "InPlaceModifiedError", "AnomalyError"]
 
 
+def _flag(value: Any, name: str) -> bool:
+    """A switch given as True or False; anything else (1, "yes", None) is refused rather than
+    guessed at."""
+    if not isinstance(value, (bool, numpy.bool_)):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 @contextmanager
 def record(train_mode: bool = True) -> Iterator[None]:
     """Record the operations inside for differentiation; training mode on unless
     ``train_mode=False``."""
-    with flags(recording=True, training=train_mode, paused=False):
+    with flags(recording=True, training=_flag(train_mode, "train_mode"), paused=False):
         yield
 
 
@@ -49,7 +57,7 @@ def record(train_mode: bool = True) -> Iterator[None]:
 def pause(train_mode: bool = False) -> Iterator[None]:
     """Record nothing inside (values computed here are constants to autograd; they remember
     where their history was cut, for ndgrad.viz.graph and autograd.explain)."""
-    with flags(recording=False, training=train_mode, paused=True):
+    with flags(recording=False, training=_flag(train_mode, "train_mode"), paused=True):
         yield
 
 
@@ -70,14 +78,14 @@ def predict_mode() -> Iterator[None]:
 def set_recording(is_recording: bool) -> bool:
     """Turn recording on or off for this thread; returns the previous value."""
     previous = STATE.recording
-    STATE.recording = bool(is_recording)
+    STATE.recording = _flag(is_recording, "is_recording")
     return previous
 
 
 def set_training(train_mode: bool) -> bool:
     """Turn the training flag on or off for this thread; returns the previous value."""
     previous = STATE.training
-    STATE.training = bool(train_mode)
+    STATE.training = _flag(train_mode, "train_mode")
     return previous
 
 
@@ -99,10 +107,7 @@ def _check_head(head: Any) -> None:
     if not isinstance(head, ndarray):
         raise TypeError(f"backward heads must be ndgrad arrays, not {type(head).__name__}")
     if head._node is None:
-        raise NotRecordedError(
-            f"cannot differentiate this array (shape {head.shape}): it has no recorded "
-            "history. Call x.attach_grad() on the inputs, then compute the head inside "
-            "'with autograd.record():'")
+        raise NotRecordedError(not_recorded_message(head, "head"))
     check_current(head)
 
 
@@ -236,7 +241,8 @@ class Function:
     Subclass it with ``forward(self, *inputs)`` (ndgrad arrays in, an array or a tuple of
     arrays out) and ``backward(self, *output_grads)`` returning one gradient per input (None
     for none), written with ndgrad operations. ``self.save_for_backward(*arrays)`` keeps
-    values for backward, read back as ``self.saved_tensors``. Use a fresh instance per call.
+    values for backward, read back as ``self.saved_tensors``. An instance may be called more
+    than once: each call's backward sees what that call's forward saved.
     While recording, forward's own operations are recorded too (MXNet did not): the saved
     arrays keep their history, so differentiating backward again (``create_graph=True``)
     gives right higher-order gradients. An optional ``jvp(self, *input_tangents)`` gives
@@ -273,10 +279,25 @@ class Function:
         # and backward, itself differentiated (create_graph=True), gives right higher orders
         outputs = self.forward(*inputs)
         single = not isinstance(outputs, (tuple, list))
+        # what this call's forward left on self (saved tensors, attributes), so that an
+        # instance called twice runs each backward with its own call's state
+        state = dict(self.__dict__)
+
+        def in_call_state(rule: Any) -> Any:
+            def run(*args: Any) -> Any:
+                current = self.__dict__.copy()
+                self.__dict__.update(state)
+                try:
+                    return rule(*args)
+                finally:
+                    self.__dict__.clear()
+                    self.__dict__.update(current)
+            return run
+
         outputs = attach(type(self).__name__, inputs, (outputs,) if single else tuple(outputs),
-                         pullback=self.backward,
-                         pushforward=(lambda _operands, tangents: self.jvp(*tangents))
-                         if type(self).jvp is not Function.jvp else None)
+                         pullback=in_call_state(self.backward),
+                         pushforward=(lambda _operands, tangents: in_call_state(self.jvp)(
+                             *tangents)) if type(self).jvp is not Function.jvp else None)
         return outputs[0] if single else outputs
 
     def jvp(self, *input_tangents: Any) -> Any:

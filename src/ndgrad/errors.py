@@ -23,6 +23,11 @@ class InPlaceModifiedError(NdgradError, RuntimeError):
     """An array the graph needs was modified in place."""
 
 
+class GradientLostError(NdgradError, RuntimeError):
+    """An array being differentiated was turned into NumPy data or a Python number (asnumpy,
+    item, float, numpy.asarray ...): its gradient would be lost."""
+
+
 class NoDerivativeError(NdgradError, NotImplementedError):
     """This primitive is declared without a derivative for that argument."""
 

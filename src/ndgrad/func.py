@@ -30,7 +30,7 @@ import numpy
 from . import autograd
 from ._custom import custom_jvp, custom_vjp, start_variable
 from ._forward import tangents_of, with_tangent
-from ._ndarray import _wrap, ndarray
+from ._ndarray import _wrap, check_differentiable, ndarray
 from ._pytree import broadcast_prefix, flatten, tree_map
 from ._state import STATE, flags, new_forward_level
 
@@ -43,9 +43,7 @@ def _as_float_array(value: Any, what: str) -> ndarray:
     """A leaf to differentiate with respect to: an ndgrad array of a float dtype."""
     from .np import asarray
     array = value if isinstance(value, ndarray) else asarray(value)
-    if array.dtype.kind not in "fc":
-        raise TypeError(f"{what} must have a float dtype to be differentiated, not "
-                        f"{array.dtype}; convert it first (x.astype('float32'))")
+    check_differentiable(array.dtype, what)
     return array
 
 

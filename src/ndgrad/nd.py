@@ -18,7 +18,7 @@ import numpy as _numpy
 
 from . import ops as _ops  # noqa: F401
 from ._device import require_cpu as _require_cpu
-from ._ndarray import _wrap, ndarray, to_numpy
+from ._ndarray import _wrap, as_operand, holds_history, ndarray, to_numpy
 from ._registry import REGISTRY as _REGISTRY
 from .ops import random as _random
 from .ops.axes import ndim_of, normalize_axes
@@ -42,6 +42,7 @@ class NDArray(ndarray):
         """The value of a one-element array as a Python scalar (MXNet 1.x)."""
         if self.size != 1:
             raise ValueError(f"asscalar() needs an array of one element, not shape {self.shape}")
+        self._check_leaving("asscalar()")
         return self._data.item()
 
 
@@ -52,6 +53,9 @@ def _nd(data: Any, ctx: Any = None) -> NDArray:
 
 def array(source_array: Any, ctx: Any = None, dtype: Any = None) -> NDArray:
     """A new NDArray holding a copy of ``source_array`` (float32 by default)."""
+    if isinstance(source_array, (list, tuple)) and holds_history(source_array):
+        _require_cpu(ctx)
+        return as_operand(source_array, dtype)       # recorded: the elements keep gradients
     return _nd(_numpy.array(to_numpy(source_array, dtype), copy=True), ctx)
 
 

@@ -41,12 +41,13 @@ def _spread(rng, batch, k, start):
 
 
 def invertible(rng, shapes):
-    """Random matrices plus n I, each row's sign flipped at random: well conditioned, with
-    determinants of both signs."""
+    """Uniform(-0.5, 0.5) matrices plus n I, each row's sign flipped at random: strictly
+    diagonally dominant, so well conditioned (a normal draw plus I can be near singular in
+    1x1), with determinants of both signs."""
     out = []
     for shape in shapes:
         batch, n, _ = _stack_shape(shape)
-        matrix = rng.standard_normal(shape) + n * numpy.eye(n)
+        matrix = rng.uniform(-0.5, 0.5, shape) + n * numpy.eye(n)
         out.append(matrix * rng.choice([-1.0, 1.0], batch + (n, 1)))
     return out
 

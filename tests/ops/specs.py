@@ -131,7 +131,7 @@ def numpy_pick(x, axis):
     return numpy.take_along_axis(x, numpy.expand_dims(index, axis), axis).squeeze(axis), index
 
 def pick(x, axis):
-    return npx.pick(x, numpy_pick(numpy.asarray(x), axis)[1], axis=axis)
+    return npx.pick(x, numpy_pick(x.detach().asnumpy(), axis)[1], axis=axis)
 
 CORE_ROWS: tuple[OpSpec, ...] = (
     # elementwise, one operand

@@ -18,7 +18,7 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in axes:
-        a = int(numpy.asarray(a)) if not isinstance(a, int) else a
+        a = as_axis(a)
         if not -ndim <= a < ndim:
             raise AxisError(a, ndim)
         result.append(a % ndim if ndim else 0)
@@ -27,9 +27,20 @@ def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
     return tuple(sorted(result))
 
 
+def as_axis(axis: Any) -> int:
+    """An axis as NumPy takes it: an integer (a Python or NumPy int, or an integer 0-d array),
+    never a float, a bool or a string (a TypeError, as NumPy's)."""
+    if isinstance(axis, (bool, numpy.bool_)) or not isinstance(axis, (int, numpy.integer)):
+        data = getattr(axis, "_data", None)
+        if data is not None and data.ndim == 0 and data.dtype.kind in "iu":
+            return int(data)
+        raise TypeError(f"an axis must be an integer, not {type(axis).__name__} {axis!r}")
+    return int(axis)
+
+
 def normalize_axis(axis: int, ndim: int) -> int:
     """One axis as a non-negative int; AxisError when out of range."""
-    axis = int(axis)
+    axis = as_axis(axis)
     if not -ndim <= axis < ndim:
         raise AxisError(axis, ndim)
     return axis % ndim

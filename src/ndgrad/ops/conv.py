@@ -15,6 +15,7 @@ import math
 
 import numpy
 
+from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import public
 from . import reductions
@@ -208,7 +209,7 @@ def pooling(data, kernel=None, stride=None, pad=None, pool_type="max",
         raise ValueError("pooling: give kernel, or global_pool=True")
     kernel = _per_dim("pooling", "kernel", kernel, dims, 1)
     stride, dilate, pad, out = _geometry("pooling", data_shape, kernel, stride, None, pad)
-    dtype = numpy.asarray(data).dtype
+    dtype = numpy.asarray(raw(data)).dtype
     fill = _lowest(dtype) if pool_type == "max" else 0
     windows = unfold(data, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=fill)
     taps = tuple(range(2, 2 + dims))

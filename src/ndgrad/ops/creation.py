@@ -9,7 +9,8 @@ from typing import Any
 import numpy
 
 from .._device import require_cpu
-from .._ndarray import _wrap, default_dtype, ndarray, to_numpy
+from .._ndarray import (_wrap, as_operand, default_dtype, holds_history, ndarray,
+                        sharing_numpy_memory, to_numpy)
 from .._registry import public
 from .axes import shape_of
 
@@ -26,6 +27,9 @@ def _float_dtype(dtype: Any) -> Any:
 @public(numpy=numpy.array)
 def array(object, dtype=None, copy=True, *, device=None, ctx=None):
     """A new array holding a copy of ``object`` (an ndarray, NumPy array, list or number)."""
+    if isinstance(object, (list, tuple)) and holds_history(object):
+        require_cpu(device if device is not None else ctx)
+        return as_operand(object, dtype)            # a new, recorded array
     data = to_numpy(object, dtype)
     return _new(numpy.array(data, copy=True) if copy or data is object else data, device, ctx)
 
@@ -36,7 +40,13 @@ def asarray(a, dtype=None, *, device=None, ctx=None):
     if isinstance(a, ndarray) and (dtype is None or a.dtype == numpy.dtype(dtype)):
         require_cpu(device if device is not None else ctx)
         return a
-    return _new(to_numpy(a, dtype), device, ctx)
+    if isinstance(a, (list, tuple)) and holds_history(a):
+        require_cpu(device if device is not None else ctx)
+        return as_operand(a, dtype)
+    data = to_numpy(a, dtype)
+    if data is a or (isinstance(a, numpy.ndarray) and numpy.shares_memory(data, a)):
+        return sharing_numpy_memory(_new(data, device, ctx))
+    return _new(data, device, ctx)
 
 
 @public(numpy=numpy.zeros)

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy
 
-from .._ndarray import ndarray, to_numpy
+from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, primitive
 from .._registry import public
 from ..errors import NoDerivativeError
@@ -122,14 +122,14 @@ def _reciprocal_gaps(values):
 def _is_constant_zero(g):
     """A cotangent that is 0 and carries no graph: the terms it multiplies vanish, and so do
     their derivatives, so a rule may leave them out (they may be 0 * inf)."""
-    return getattr(g, "_node", None) is None and not numpy.any(numpy.asarray(g))
+    return getattr(g, "_node", None) is None and not numpy.any(numpy.asarray(raw(g)))
 
 
 def _coincidence(values, name, what):
     """Why the derivative of the vectors is undefined, if two of ``values`` (sorted along
     the last axis) are within sqrt(eps) times the largest magnitude (it divides by their
     gaps); None otherwise."""
-    values = numpy.asarray(values)
+    values = numpy.asarray(raw(values))
     if values.shape[-1] < 2 or values.size == 0:
         return None
     scale = numpy.max(numpy.abs(values), axis=-1)
@@ -151,7 +151,7 @@ def _require_separated(values, name, what):
 def _zero_singular_value(s, m, n):
     """Why the derivative of a non-square matrix's singular vectors is undefined, if one of
     its singular values is 0 (it divides by them); None otherwise."""
-    if m != n and numpy.any(numpy.asarray(s) == 0):
+    if m != n and numpy.any(numpy.asarray(raw(s)) == 0):
         return ("the gradient of svd through the singular vectors of a non-square matrix "
                 "divides by its singular values, and one is 0")
     return None
@@ -385,7 +385,7 @@ def lstsq(a, b, rcond=None):
                                        else b, rcond=rcond)
     if vector:
         x = reshape_(x, shape=shape_of(x)[:-1])
-    return x, residuals, rank.asnumpy()[()], values
+    return x, residuals, raw(rank)[()], values
 
 
 def _cholesky_vjp(g, ans, a, upper):

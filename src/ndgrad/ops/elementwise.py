@@ -12,6 +12,7 @@ import math
 
 import numpy
 
+from .._ndarray import raw
 from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
 from .._registry import REGISTRY, public
 
@@ -77,7 +78,22 @@ divide = _elementwise("divide", numpy.true_divide, numpy_fn=(numpy.true_divide, 
                       vjp=(lambda g, ans, x1, x2: g / x2,
                            lambda g, ans, x1, x2: -(g / x2) * (x1 / x2)))
 REGISTRY.add(divide, "true_divide")
-power = _elementwise("power", numpy.power, saves={"inputs", "answer"},
+
+
+def _power(x1, x2):
+    """numpy.power, refusing an integer power that overflows its dtype (NumPy wraps it round
+    silently: 9 ** 40 in int64 is negative)."""
+    out = numpy.power(x1, x2)
+    if out.dtype.kind in "iu" and out.size:
+        magnitude = numpy.power(numpy.abs(numpy.asarray(x1, dtype=numpy.float64)),
+                                numpy.asarray(x2, dtype=numpy.float64))
+        if numpy.max(magnitude) > numpy.iinfo(out.dtype).max:
+            raise OverflowError(f"integer power overflows {out.dtype} (NumPy would wrap it "
+                                "round silently); compute in float: x.astype('float64') ** n")
+    return out
+
+
+power = _elementwise("power", _power, numpy_fn=numpy.power, saves={"inputs", "answer"},
                      vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
                           _exponent_slope))
 float_power = _elementwise(
@@ -364,12 +380,12 @@ def where(condition, x=None, y=None):
 def _inside(a, a_min, a_max):
     """Where ``a`` lies within the bounds (a bound of None does not bind), as a NumPy mask:
     a constant to autograd, computed on the raw values also when the rules are recorded."""
-    a = numpy.asarray(a)
+    a = numpy.asarray(raw(a))
     inside = True
     if a_min is not None:
-        inside = a >= numpy.asarray(a_min)
+        inside = a >= numpy.asarray(raw(a_min))
     if a_max is not None:
-        inside = (a <= numpy.asarray(a_max)) & inside
+        inside = (a <= numpy.asarray(raw(a_max))) & inside
     return inside
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy
 
-from .._ndarray import _wrap, ndarray
+from .._ndarray import _wrap, ndarray, to_numpy
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import public
 from .._state import STATE
 from ..errors import NoDerivativeError
 from .axes import ndim_of, normalize_axis, shape_of
 from .creation import asarray
-from .shape import at_least, broadcast_to_, getitem_, reshape_, scatter_add
+from .shape import astype_, at_least, broadcast_to_, getitem_, reshape_, scatter_add
 
 
 def _concatenate(*arrays, axis, dtype=None, casting="same_kind"):
@@ -58,6 +58,22 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     if axis is None:
         arrays, axis = [reshape_(a, shape=(-1,)) for a in arrays], 0
     return concatenate_(*arrays, axis=axis, dtype=dtype, casting=casting)
+
+
+def pack(value, dtype=None):
+    """A (nested) list or tuple of arrays and numbers as one array, recorded as the stack of
+    its elements: ``np.array([a, b])``, ``np.sum([a, b])`` and ``x + [a, a]`` keep the
+    gradients of ``a`` and ``b``. The dtype is the one the raw data would get (a list takes
+    the default float dtype, as MXNet)."""
+    dtype = to_numpy(value, dtype).dtype
+
+    def packed(items):
+        parts = [packed(item) if isinstance(item, (list, tuple))
+                 else (item if item.dtype == dtype else astype_(item, dtype=dtype))
+                 if isinstance(item, ndarray)
+                 else _wrap(numpy.asarray(item, dtype=dtype), ndarray) for item in items]
+        return stack(parts)
+    return packed(value)
 
 
 @public(numpy=numpy.stack)

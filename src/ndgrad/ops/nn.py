@@ -8,7 +8,7 @@ import math
 
 import numpy
 
-from .._ndarray import _wrap, default_dtype, ndarray
+from .._ndarray import _wrap, default_dtype, ndarray, raw
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
 from .._registry import REGISTRY, public
 from .._state import STATE
@@ -88,7 +88,7 @@ def leaky_relu(data, gamma=None, act_type="leaky", slope=0.25):
             raise ValueError("leaky_relu(act_type='prelu') needs the slopes as gamma")
         if ndim_of(data) >= 2 and shape_of(gamma)[0] > 1:     # one slope per channel
             gamma = reshape_(gamma, shape=_channel_shape(shape_of(data), 1))
-        return where(numpy.asarray(data) > 0, data, gamma * data)
+        return where(numpy.asarray(raw(data)) > 0, data, gamma * data)
     raise ValueError(f"leaky_relu: act_type must be 'leaky', 'prelu', 'elu', 'selu' or "
                      f"'gelu', not {act_type!r}")
 
@@ -380,6 +380,15 @@ normalization = primitive("normalization", _normalize, saves=INPUTS,
                           pullback=_normalize_pullback, pushforward=_normalize_pushforward)
 
 
+def _check_eps(name, eps):
+    """eps keeps the variance away from 0: a negative one could take the root of a negative
+    number (NaN)."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, numpy.floating, numpy.integer)):
+        raise TypeError(f"{name}: eps must be a number, not {type(eps).__name__}")
+    if not eps >= 0:
+        raise ValueError(f"{name}: eps must be >= 0 (it is added to the variance), not {eps}")
+
+
 def _check_channel_vectors(name, shape, axis, **vectors):
     for label, vector in vectors.items():
         if shape_of(vector) != (shape[axis],):
@@ -395,6 +404,7 @@ def layer_norm(data, gamma, beta, axis=-1, eps=1e-5):
     shape = shape_of(data)
     axis = normalize_axis(axis, len(shape))
     _check_channel_vectors("layer_norm", shape, axis, gamma=gamma, beta=beta)
+    _check_eps("layer_norm", eps)
     return normalization(data, gamma, beta, axes=(axis,), channel=axis, eps=eps)
 
 
@@ -417,17 +427,20 @@ def batch_norm(x, gamma, beta, running_mean, running_var, eps=1e-3, momentum=0.9
     axis = normalize_axis(axis, len(shape))
     _check_channel_vectors("batch_norm", shape, axis, gamma=gamma, beta=beta,
                            running_mean=running_mean, running_var=running_var)
+    _check_eps("batch_norm", eps)
+    if not 0 <= momentum <= 1:
+        raise ValueError(f"batch_norm: momentum must be in [0, 1], not {momentum}")
     if fix_gamma:
-        gamma = numpy.ones(shape[axis], dtype=numpy.asarray(beta).dtype)
+        gamma = numpy.ones(shape[axis], dtype=raw(beta).dtype)
     axes = tuple(i for i in range(len(shape)) if i != axis)
     if STATE.training and not use_global_stats:
-        _update_running_statistics(numpy.asarray(x), axes, running_mean, running_var,
+        _update_running_statistics(raw(x), axes, running_mean, running_var,
                                    momentum)
         return normalization(x, gamma, beta, axes=axes, channel=axis, eps=eps)
     # fixed statistics: an affine map of x, as two channel-sized vectors
     channel = _channel_shape(shape, axis)
-    scale = gamma / numpy.sqrt(numpy.asarray(running_var) + eps)
-    shift = beta - numpy.asarray(running_mean) * scale
+    scale = gamma / numpy.sqrt(raw(running_var) + eps)
+    shift = beta - raw(running_mean) * scale
     return x * reshape_(scale, shape=channel) + reshape_(shift, shape=channel)
 
 
@@ -476,4 +489,4 @@ def sequence_mask(data, sequence_length=None, use_sequence_length=None, value=0.
         keep = keep.T
     keep = keep.reshape(keep.shape + (1,) * (len(shape) - 2))
     # the fill takes data's dtype, as an assignment would
-    return where(keep, data, numpy.asarray(value, dtype=numpy.asarray(data).dtype))
+    return where(keep, data, numpy.asarray(value, dtype=numpy.asarray(raw(data)).dtype))

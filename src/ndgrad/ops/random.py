@@ -16,18 +16,12 @@ from contextlib import contextmanager
 
 import numpy
 
-from .._ndarray import ndarray
+from .._ndarray import ndarray, raw
 from .._registry import REGISTRY, public
 from .creation import _float_dtype, _new
 
 _GENERATOR = [numpy.random.default_rng()]
 _LOCK = threading.Lock()
-
-
-def _raw(value):
-    """A parameter (bounds, probabilities, a population) as NumPy takes it: an ndgrad array's
-    data; anything else as it is (NumPy reads ints as sizes and lists with its own dtypes)."""
-    return value._data if isinstance(value, ndarray) else value
 
 
 class Generator:
@@ -56,12 +50,12 @@ class Generator:
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=None, *, device=None, ctx=None):
         """Samples of U[low, high)."""
-        return self._floats("uniform", _raw(low), _raw(high), size=size, dtype=dtype,
+        return self._floats("uniform", raw(low), raw(high), size=size, dtype=dtype,
                             device=device, ctx=ctx)
 
     def normal(self, loc=0.0, scale=1.0, size=None, dtype=None, *, device=None, ctx=None):
         """Samples of N(loc, scale^2)."""
-        return self._floats("normal", _raw(loc), _raw(scale), size=size, dtype=dtype,
+        return self._floats("normal", raw(loc), raw(scale), size=size, dtype=dtype,
                             device=device, ctx=ctx)
 
     def standard_normal(self, size=None, dtype=None, *, device=None, ctx=None):
@@ -71,20 +65,20 @@ class Generator:
     def integers(self, low, high=None, size=None, dtype=numpy.int64, endpoint=False, *,
                  device=None, ctx=None):
         """Integers in [low, high) ([0, low) when ``high`` is None; ``endpoint`` closes it)."""
-        sample = self._draw("integers", _raw(low), None if high is None else _raw(high),
+        sample = self._draw("integers", raw(low), None if high is None else raw(high),
                             size=size, dtype=dtype, endpoint=endpoint)
         return _new(numpy.asarray(sample), device, ctx)
 
     def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
         """Samples of ``a`` (an array, or range(a) for an int), with probabilities ``p``.
         A constant even when ``a`` is recorded: index ``a`` to keep its gradient."""
-        sample = self._draw("choice", _raw(a), size=size, replace=replace,
-                            p=None if p is None else _raw(p), axis=axis, shuffle=shuffle)
+        sample = self._draw("choice", raw(a), size=size, replace=replace,
+                            p=None if p is None else raw(p), axis=axis, shuffle=shuffle)
         return _new(numpy.asarray(sample))
 
     def permutation(self, x, axis=0):
         """A shuffled copy of ``x`` along ``axis`` (of range(x) for an int); a constant."""
-        return _new(numpy.asarray(self._draw("permutation", _raw(x), axis=axis)))
+        return _new(numpy.asarray(self._draw("permutation", raw(x), axis=axis)))
 
     def shuffle(self, x, axis=0):
         """Shuffle ``x`` in place along ``axis``. An ndgrad array that is part of a recorded

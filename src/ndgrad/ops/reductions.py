@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy
 
+from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._registry import REGISTRY, public
 from .._state import STATE
@@ -289,23 +290,18 @@ def count_nonzero(a, axis=None, *, keepdims=False):
     return _reduce(count_nonzero_, a, axis, keepdims)
 
 
-def _raw(value):
-    """An ndarray's data; anything else as it is."""
-    return getattr(value, "_data", value)
-
-
 @public(numpy=numpy.all)
 def all(a, axis=None, out=None, keepdims=False, *, where=True):
     """ndgrad's numpy.all (boolean result, no gradient)."""
     return all_(a, axis=normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims),
-                where=_raw(where))
+                where=raw(where))
 
 
 @public(numpy=numpy.any)
 def any(a, axis=None, out=None, keepdims=False, *, where=True):
     """ndgrad's numpy.any (boolean result, no gradient)."""
     return any_(a, axis=normalize_axes(axis, ndim_of(a)), keepdims=bool(keepdims),
-                where=_raw(where))
+                where=raw(where))
 
 
 def _cumulative(prim, a, axis, dtype):
@@ -359,5 +355,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @public(numpy=numpy.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    """ndgrad's differentiable numpy.std (its gradient is infinite where the spread is 0)."""
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    """ndgrad's differentiable numpy.std. Where the spread is 0 (a constant input) the
+    gradient is 0, as MXNet 1.9.1 and PyTorch give (JAX gives NaN): the square root's
+    infinite slope meets the variance's zero one, and 0 is the subgradient."""
+    variance = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    spread = variance != 0              # NaN compares unequal, so NaN still propagates
+    return where(spread, sqrt(where(spread, variance, 1)), 0)

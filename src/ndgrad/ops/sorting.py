@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy
 
+from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, primitive
 from .._registry import public
 from .axes import ndim_of, normalize_axis
@@ -50,10 +51,10 @@ average_ties = primitive("average_ties", _average_ties, saves=NOTHING, jvp=LINEA
 def _sorting(x, axis):
     """The stable sorting permutation of ``x`` along ``axis``, its inverse, and the sorted
     values (constants: where the derivatives send each element)."""
-    raw = numpy.asarray(x)
-    order = numpy.argsort(raw, axis=axis, kind="stable")
+    values = numpy.asarray(raw(x))
+    order = numpy.argsort(values, axis=axis, kind="stable")
     inverse = numpy.argsort(order, axis=axis, kind="stable")
-    return order, inverse, numpy.take_along_axis(raw, order, axis=axis)
+    return order, inverse, numpy.take_along_axis(values, order, axis=axis)
 
 
 def _sort_vjp(g, ans, x, axis):

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy
 
-from .._ndarray import ndarray, to_numpy
+from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, primitive
 from .._registry import REGISTRY, public
 from . import nn  # nn's gelu imports erf from here when first called: no import cycle
@@ -377,7 +377,7 @@ def _xlogy(x, y):
 def _xlogy_y_vjp(g, ans, x, y):
     """d(x log y)/dy = x/y: 0 where x == 0, also at y == 0 (there xlogy is 0 whatever y is).
     Only that point's y is masked (a constant mask), so d/dx of this rule stays 1/y."""
-    both_zero = (numpy.asarray(x) == 0) & (numpy.asarray(y) == 0)
+    both_zero = (numpy.asarray(raw(x)) == 0) & (numpy.asarray(raw(y)) == 0)
     return g * (x / where(both_zero, 1, y))
 
 

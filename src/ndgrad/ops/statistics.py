@@ -7,11 +7,12 @@ import warnings
 
 import numpy
 
+from .._ndarray import raw
 from .._registry import public
 from .axes import kept_shape, normalize_axes, normalize_axis
 from .creation import asarray
 from .elementwise import where
-from .reductions import _raw, max, mean, min, sum
+from .reductions import max, mean, min, sum
 from .shape import astype, broadcast_to_, getitem_, reshape_, transpose_
 from .sorting import sort_
 
@@ -114,11 +115,11 @@ def _order_statistics(n, q, method, weak):
     if method in _CONTINUOUS:
         virtual = _CONTINUOUS[method](n, q)
     elif method in _DISCRETE:
-        virtual = _DISCRETE[method](n, numpy.asarray(_raw(q)))
+        virtual = _DISCRETE[method](n, numpy.asarray(raw(q)))
     else:
         raise ValueError(f"{method!r} is not a valid quantile method; ndgrad supports all of "
                          f"NumPy's: {', '.join(QUANTILE_METHODS)}")
-    position = numpy.asarray(_raw(virtual))
+    position = numpy.asarray(raw(virtual))
     integer = position.dtype.kind in "iu"
     if integer and method not in _FIXED_WEIGHT and (method == "linear" or method in _DISCRETE):
         return position, position, None
@@ -133,7 +134,7 @@ def _order_statistics(n, q, method, weak):
     # past either end, both order statistics are the extreme one
     lower = numpy.clip(below, 0, n - 1).astype(numpy.intp)
     upper = numpy.clip(below + 1, 0, n - 1).astype(numpy.intp)
-    return lower, upper, (float(_raw(weight)) if weak else weight)
+    return lower, upper, (float(raw(weight)) if weak else weight)
 
 
 def _as_lines(a, axes):
@@ -153,7 +154,7 @@ def _quantile(a, q, axis, method, keepdims, weak):
     elements share it equally)."""
     if a.dtype.kind == "c":
         raise TypeError("a must be an array of real numbers")
-    if numpy.ndim(_raw(q)) > 2:
+    if numpy.ndim(raw(q)) > 2:
         raise ValueError("q must be a scalar or 1d")
     axes = normalize_axes(axis, a.ndim)
     lines = _as_lines(a, axes)
@@ -204,7 +205,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     weak = type(q) in (int, float)
     if not hasattr(q, "_data"):
         q = numpy.asarray(q)
-    _check_probabilities(_raw(q), "Quantiles must be in the range [0, 1]")
+    _check_probabilities(raw(q), "Quantiles must be in the range [0, 1]")
     return _quantile(asarray(a), q, axis, method, keepdims, weak)
 
 
@@ -215,7 +216,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     _refuse_weights(weights, "percentile")
     weak = type(q) in (int, float)
     q = q / 100 if hasattr(q, "_data") else numpy.true_divide(q, 100)
-    _check_probabilities(_raw(q), "Percentiles must be in the range [0, 100]")
+    _check_probabilities(raw(q), "Percentiles must be in the range [0, 100]")
     return _quantile(asarray(a), q, axis, method, keepdims, weak)
 
 
