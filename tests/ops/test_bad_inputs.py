@@ -18,7 +18,13 @@ def first_operands(spec, variant):
 
 
 def same_outcome(spec, variant, operands):
-    """ndgrad's call gives NumPy's result (value and dtype) or raises NumPy's error type."""
+    """ndgrad's call gives NumPy's result (value and dtype) or raises NumPy's error type
+    (NumPy's floating-point warnings, arctanh(1) = inf, are both sides' and not compared)."""
+    with numpy.errstate(all="ignore"):
+        _same_outcome(spec, variant, operands)
+
+
+def _same_outcome(spec, variant, operands):
     try:
         expected = numpy.asarray(spec.reference(*operands, **variant))
     except Exception as error:
