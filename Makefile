@@ -23,6 +23,7 @@ bench: $(PY)
 	$(PIP) torch==2.13.0 || echo "torch==2.13.0 not installable: comparing with NumPy only"
 	$(PY) bench/run.py
 	$(PY) bench/transforms.py
+	$(PY) bench/safety.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis src/*.egg-info
