@@ -277,3 +277,16 @@ def test_an_extra_operand_is_not_taken_as_numpys_out():
         with pytest.raises(TypeError, match="array operand"):
             call()
     assert y.asnumpy().tolist() == [0.0, 0.0]       # nothing was written into y
+
+
+def test_backward_flags_must_be_booleans():
+    x = variable([1.0])
+    with autograd.record():
+        y = x * 2
+    for flags in ({"retain_graph": 1}, {"create_graph": "yes"}, {"train_mode": None}):
+        with pytest.raises(TypeError, match="True or False"):
+            y.backward(**flags)
+        with pytest.raises(TypeError, match="True or False"):
+            autograd.grad(y, [x], **flags)
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [2.0]

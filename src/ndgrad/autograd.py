@@ -158,10 +158,12 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
     ``retain_graph``, since the new graph runs through the old one).
     """
     heads, single = _as_list(heads)
+    retain_graph, create_graph = (_flag(retain_graph, "retain_graph"),
+                                  _flag(create_graph, "create_graph"))
     for head in heads:
         _check_head(head)
     cotangents = _head_grads(heads, head_grads, single, create_graph)
-    with flags(training=train_mode):
+    with flags(training=_flag(train_mode, "train_mode")):
         _engine.backward(heads, cotangents, retain_graph=retain_graph or create_graph,
                          create_graph=create_graph)
 
@@ -180,6 +182,10 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
     """
     heads, single_head = _as_list(heads)
     variables, _ = _as_list(variables)
+    create_graph = _flag(create_graph, "create_graph")
+    train_mode = _flag(train_mode, "train_mode")
+    if retain_graph is not None:
+        retain_graph = _flag(retain_graph, "retain_graph")
     for head in heads:
         _check_head(head)
     capture: dict = {}
