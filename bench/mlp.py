@@ -21,8 +21,9 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any
 
 import numpy
 

@@ -197,7 +197,7 @@ def test_hvp_is_forward_over_reverse_and_equals_hessian_times_v():
 
 
 def test_jacfwd_of_jacrev_composes():
-    f = lambda x: np.sin(x) * np.sum(x)  # noqa: E731
+    f = lambda x: np.sin(x) * np.sum(x)
     close(func.jacfwd(func.jacrev(f))(f64(X)), func.jacrev(func.jacrev(f))(f64(X)))
 
 

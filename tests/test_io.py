@@ -323,7 +323,7 @@ def refusal(save, path):
 
 @pytest.mark.parametrize("how", SAVES)
 def test_errors_name_the_users_path_and_say_what_to_do(tmp_path, how, make_unwritable):
-    save = lambda path: SAVES[how](path, 1.0)        # noqa: E731
+    save = lambda path: SAVES[how](path, 1.0)
     missing = refusal(save, named(tmp_path / "absent", how))
     assert isinstance(missing, FileNotFoundError) and "create it first" in str(missing)
     named(tmp_path, how, "dir").mkdir()

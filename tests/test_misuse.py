@@ -13,7 +13,7 @@ import numpy
 import pytest
 
 from ndgrad import autograd, func, nd, np, npx
-from ndgrad.errors import (GradientLostError, InPlaceModifiedError, NotRecordedError)
+from ndgrad.errors import GradientLostError, InPlaceModifiedError, NotRecordedError
 
 
 def f64(values):
@@ -144,9 +144,8 @@ def test_complex_arrays_are_refused_clearly():
     with pytest.raises(TypeError, match="complex"):
         func.jvp(lambda v: v * 2, (f64([1.0, 2.0]),), (z,))
     x = variable([1.0, 2.0])
-    with autograd.record():
-        with pytest.raises(TypeError, match="complex"):
-            x.astype(numpy.complex128) * 2
+    with autograd.record(), pytest.raises(TypeError, match="complex"):
+        x.astype(numpy.complex128) * 2
 
 
 # -- 6. a reused autograd.Function --------------------------------------------------------------
@@ -204,9 +203,8 @@ def test_recording_and_training_flags_must_be_booleans(flag):
     for set_flag in (autograd.set_recording, autograd.set_training):
         with pytest.raises(TypeError, match="True or False"):
             set_flag(flag)
-    with pytest.raises(TypeError, match="True or False"):
-        with autograd.record(train_mode=flag):
-            pass
+    with pytest.raises(TypeError, match="True or False"), autograd.record(train_mode=flag):
+        pass
     assert not autograd.is_recording()
 
 
@@ -252,9 +250,8 @@ def test_not_recorded_error_says_which_of_the_causes_it_is():
     assert "detach()" in _head_error(detached)
 
     def paused():
-        with autograd.record():
-            with autograd.pause():
-                return np.sum(w * 2)
+        with autograd.record(), autograd.pause():
+            return np.sum(w * 2)
     assert "autograd.pause()" in _head_error(paused)
 
     def updated_out_of_place():
@@ -266,9 +263,8 @@ def test_not_recorded_error_says_which_of_the_causes_it_is():
 
 def test_a_write_into_a_variable_names_it():
     x = variable([1.0])
-    with autograd.record():
-        with pytest.raises(InPlaceModifiedError, match="variable"):
-            x[0] = 2.0
+    with autograd.record(), pytest.raises(InPlaceModifiedError, match="variable"):
+        x[0] = 2.0
 
 
 def test_an_extra_operand_is_not_taken_as_numpys_out():

@@ -128,9 +128,8 @@ def test_shuffle_works_in_place_along_the_first_axis():
 def test_shuffle_is_refused_inside_a_recorded_graph():
     x = np.arange(4.0)
     x.attach_grad()
-    with autograd.record():
-        with pytest.raises(InPlaceModifiedError, match="shuffle"):
-            np.random.shuffle(x)
+    with autograd.record(), pytest.raises(InPlaceModifiedError, match="shuffle"):
+        np.random.shuffle(x)
     np.random.shuffle(x)                           # outside record() it is fine
 
 

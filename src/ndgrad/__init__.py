@@ -16,5 +16,5 @@ from ._ndarray import default_dtype, ndarray, set_default_dtype
 
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "errors", "func", "nd", "np", "npx", "scipy", "viz", "ndarray", "Device",
-           "cpu", "gpu", "default_dtype", "set_default_dtype", "__version__"]
+__all__ = ["Device", "__version__", "autograd", "cpu", "default_dtype", "errors", "func", "gpu",
+           "nd", "ndarray", "np", "npx", "scipy", "set_default_dtype", "viz"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import autograd, np, viz
 from ._cli import FUNCTIONS, MAX_DEPTH, MAX_ELEMENTS, Expression, ExpressionError, parse

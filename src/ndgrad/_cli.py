@@ -21,8 +21,9 @@ elements in all the values a formula computes, checked before each operation all
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy
 
@@ -265,7 +266,7 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
     return Call(function, args, source)
 
 
-def _number(value: int | float, source: str) -> Number:
+def _number(value: float, source: str) -> Number:
     """A number of the formula: an int while float64 holds it exactly, else float64; refused
     when it is not a finite float64."""
     if isinstance(value, int) and abs(value) <= _EXACT_INT:

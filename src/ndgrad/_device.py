@@ -8,7 +8,7 @@ from .errors import DeviceError
 class Device:
     """A named device, printed as MXNet prints a context: ``cpu(0)``."""
 
-    __slots__ = ("device_type", "device_id")
+    __slots__ = ("device_id", "device_type")
 
     def __init__(self, device_type: str = "cpu", device_id: int = 0) -> None:
         if device_type not in ("cpu", "gpu"):

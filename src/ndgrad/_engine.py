@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy
 
@@ -41,9 +42,26 @@ class Node:
     backward has used them.
     """
 
-    __slots__ = ("primitive", "parents", "parent_indices", "params", "inputs", "versions",
-                 "ans", "ans_versions", "ans_tangents", "shapes", "dtypes", "sink", "released",
-                 "hooks", "origin", "cuts", "variable", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "ans",
+        "ans_tangents",
+        "ans_versions",
+        "cuts",
+        "dtypes",
+        "hooks",
+        "inputs",
+        "origin",
+        "params",
+        "parent_indices",
+        "parents",
+        "primitive",
+        "released",
+        "shapes",
+        "sink",
+        "variable",
+        "versions",
+    )
 
     def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
         self.primitive = primitive
@@ -63,7 +81,7 @@ class Node:
             self.dtypes = tuple([r._data.dtype for r in results])
 
     @classmethod
-    def leaf(cls, array: Any, sink: GradSink | None) -> "Node":
+    def leaf(cls, array: Any, sink: GradSink | None) -> Node:
         node = cls(None, (), {}, (array,))
         node.sink = sink
         node.variable = weakref.ref(array)

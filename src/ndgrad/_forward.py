@@ -17,7 +17,8 @@ The engine knows nothing of this module; a primitive knows only that it has a ru
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy
 
@@ -112,4 +113,4 @@ def fit_tangent(tangent: Any, result: Any) -> Any:
     return tangent
 
 
-from ._ndarray import _wrap, check_current, ndarray  # noqa: E402  (the array type uses Primitive)
+from ._ndarray import _wrap, check_current, ndarray

@@ -5,7 +5,8 @@ picture) and autograd.explain (the chain rule in words); it changes nothing in t
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy
 

@@ -7,7 +7,8 @@ this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy
 
@@ -62,7 +63,7 @@ STALE = "stale"
 NUMPY_MEMORY = "numpy memory"
 
 
-def check_current(array: "ndarray") -> bool:
+def check_current(array: ndarray) -> bool:
     """Refuse a recorded use of an array whose buffer a recorded write changed behind it;
     True when its buffer is memory the user shares with NumPy."""
     marks = array._version[1:]
@@ -75,7 +76,7 @@ def check_current(array: "ndarray") -> bool:
     return NUMPY_MEMORY in marks
 
 
-def sharing_numpy_memory(array: "ndarray") -> "ndarray":
+def sharing_numpy_memory(array: ndarray) -> ndarray:
     """``array``, marked as wrapping a NumPy array without a copy: recording then saves a
     copy of it where a derivative rule needs its value, so a change made through NumPy
     between forward and backward cannot make a gradient wrong."""
@@ -102,7 +103,7 @@ def raw(value: Any) -> Any:
     return value._data if isinstance(value, ndarray) else value
 
 
-def not_recorded_message(array: "ndarray", role: str) -> str:
+def not_recorded_message(array: ndarray, role: str) -> str:
     """Why ``array`` (the ``role``: head, variable ...) has no recorded history, and the fix:
     one sentence per cause."""
     start = f"cannot differentiate the {role} (shape {array.shape}): "
@@ -159,7 +160,7 @@ def _raw_nested(value: Any) -> Any:
     return value
 
 
-def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> "ndarray":
+def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> ndarray:
     """A new array of class ``cls`` around raw data (NumPy scalars become 0-d arrays)."""
     if type(data) is not numpy.ndarray:
         data = numpy.asarray(data)
@@ -202,8 +203,16 @@ class ndarray(metaclass=_ArrayType):
     # _tangents (forward mode: {level: tangent array}) and _cut (where detach() or pause()
     # cut this array's history: for pictures and explanations) are set only on arrays that
     # have one, and read with getattr(..., None): the common case pays nothing for them.
-    __slots__ = ("_data", "_node", "_index", "_sink", "_version", "_tangents", "_cut",
-                 "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_cut",
+        "_data",
+        "_index",
+        "_node",
+        "_sink",
+        "_tangents",
+        "_version",
+    )
     __hash__ = None  # type: ignore[assignment]  # mutable and compared elementwise, as NumPy
     # Make NumPy defer to ndgrad in mixed operations such as numpy_array + x.
     __array_priority__ = 100
@@ -220,7 +229,7 @@ class ndarray(metaclass=_ArrayType):
     ctx = context = device
 
     @property
-    def T(self) -> "ndarray":
+    def T(self) -> ndarray:
         """The transposed array, as ``transpose()``."""
         return self.transpose()
 
@@ -232,7 +241,7 @@ class ndarray(metaclass=_ArrayType):
         return IndexUpdates(self)
 
     @property
-    def grad(self) -> "ndarray | None":
+    def grad(self) -> ndarray | None:
         """The gradient buffer that ``attach_grad`` created (None before, or for "null")."""
         return self._sink.grad if self._sink is not None else None
 
@@ -289,7 +298,7 @@ class ndarray(metaclass=_ArrayType):
         backward(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
                  train_mode=train_mode)
 
-    def register_hook(self, hook: Any) -> "HookHandle":
+    def register_hook(self, hook: Any) -> HookHandle:
         """Call ``hook(gradient)`` when backward has this array's whole gradient; a returned
         array (of the same shape) replaces the gradient that flows on (into ``x.grad`` and to
         the inputs), None keeps it. The array must be in a recorded graph (a variable, or
@@ -306,7 +315,7 @@ class ndarray(metaclass=_ArrayType):
             node.hooks = {}
         return HookHandle(node.hooks.setdefault(self._index, {}), hook)
 
-    def detach(self) -> "ndarray":
+    def detach(self) -> ndarray:
         """The same data with no history: gradients do not flow through the result."""
         array = _wrap(self._data, type(self))
         array._version = self._version
@@ -347,7 +356,7 @@ class ndarray(metaclass=_ArrayType):
     def wait_to_read(self) -> None:
         """MXNet waits here for asynchronous work; ndgrad computes eagerly, so it returns."""
 
-    def to_device(self, device: Any) -> "ndarray":
+    def to_device(self, device: Any) -> ndarray:
         """A copy on ``device``; only ``cpu(0)`` exists (any other raises DeviceError)."""
         _device.require_cpu(device)
         return self.copy()
@@ -369,7 +378,7 @@ class ndarray(metaclass=_ArrayType):
     def __len__(self) -> int:
         return len(self._data)
 
-    def __iter__(self) -> Iterator["ndarray"]:
+    def __iter__(self) -> Iterator[ndarray]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d array")
         for index in range(len(self._data)):
@@ -439,7 +448,7 @@ class ndarray(metaclass=_ArrayType):
         self._data[_raw_index(key)] = value._data if isinstance(value, ndarray) else value
         self._version[0] += 1
 
-    def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> "ndarray":
+    def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> ndarray:
         if self._write_has_history(other):
             from ._registry import REGISTRY
             self._rebase(f"in-place '{what}'",
@@ -490,7 +499,7 @@ class ndarray(metaclass=_ArrayType):
             old._tangents = tangents
         self._take(compute(old))
 
-    def _take(self, new: "ndarray") -> None:
+    def _take(self, new: ndarray) -> None:
         """Become ``new``: its data copied into this array's buffer (cast to its dtype), its
         history and tangents. Arrays sharing the buffer are left with a stale counter."""
         if new.dtype != self.dtype:
@@ -504,25 +513,25 @@ class ndarray(metaclass=_ArrayType):
         if getattr(self, "_tangents", None) or getattr(new, "_tangents", None):
             self._tangents = getattr(new, "_tangents", None)
 
-    def __iadd__(self, other: Any) -> "ndarray":
+    def __iadd__(self, other: Any) -> ndarray:
         return self._inplace(numpy.add, other, "+=")
 
-    def __isub__(self, other: Any) -> "ndarray":
+    def __isub__(self, other: Any) -> ndarray:
         return self._inplace(numpy.subtract, other, "-=")
 
-    def __imul__(self, other: Any) -> "ndarray":
+    def __imul__(self, other: Any) -> ndarray:
         return self._inplace(numpy.multiply, other, "*=")
 
-    def __itruediv__(self, other: Any) -> "ndarray":
+    def __itruediv__(self, other: Any) -> ndarray:
         return self._inplace(numpy.true_divide, other, "/=")
 
-    def __ipow__(self, other: Any) -> "ndarray":
+    def __ipow__(self, other: Any) -> ndarray:
         return self._inplace(numpy.power, other, "**=")
 
-    def __ifloordiv__(self, other: Any) -> "ndarray":
+    def __ifloordiv__(self, other: Any) -> ndarray:
         return self._inplace(numpy.floor_divide, other, "//=")
 
-    def __imod__(self, other: Any) -> "ndarray":
+    def __imod__(self, other: Any) -> ndarray:
         return self._inplace(numpy.remainder, other, "%=")
 
     # -- NumPy dispatch ---------------------------------------------------------------------
@@ -556,7 +565,7 @@ class ndarray(metaclass=_ArrayType):
         return function(*args, **kwargs)
 
 
-def write_out(result: "ndarray", out: Any, name: str) -> Any:
+def write_out(result: ndarray, out: Any, name: str) -> Any:
     """NumPy's ``out=``: ``result`` written into ``out`` (an ndgrad or NumPy array of the
     result's shape), which is returned.
 
@@ -594,7 +603,7 @@ class Cut:
     """Where an array's history was cut: the node and output it was detached from (held
     weakly, so a cut never keeps a graph alive) and how ("detach()" or "pause()")."""
 
-    __slots__ = ("_node", "index", "how")
+    __slots__ = ("_node", "how", "index")
 
     def __init__(self, node: Node, index: int, how: str) -> None:
         self._node = weakref.ref(node)

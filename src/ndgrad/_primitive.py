@@ -21,7 +21,8 @@ un-broadcasting: the engine sums it down to the input's shape (``fit_gradient``)
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy
 
@@ -57,7 +58,7 @@ MULTILINEAR = _JvpDeclaration("MULTILINEAR")
 class Aval:
     """The shape and dtype of an input whose value a rule does not need (JAX's abstract value)."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("dtype", "shape")
 
     def __init__(self, shape: tuple[int, ...], dtype: numpy.dtype) -> None:
         self.shape = shape
@@ -112,9 +113,23 @@ class Primitive:
         when the count depends on the call (``split``): a tuple then, always.
     """
 
-    __slots__ = ("name", "forward", "arity", "vjp", "jvp", "custom_pushforward",
-                 "custom_pullback", "save_inputs", "reads_others_only",
-                 "save_answer", "save_shapes", "nondiff", "view", "n_outputs", "doc")
+    __slots__ = (
+        "arity",
+        "custom_pullback",
+        "custom_pushforward",
+        "doc",
+        "forward",
+        "jvp",
+        "n_outputs",
+        "name",
+        "nondiff",
+        "reads_others_only",
+        "save_answer",
+        "save_inputs",
+        "save_shapes",
+        "view",
+        "vjp",
+    )
 
     def __init__(self, name: str, forward: Callable[..., Any], *,
                  vjp: Rule | Sequence[Rule | None] | None = None,
@@ -446,10 +461,20 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
     return g
 
 
-from ._anomaly import check_forward, user_line  # noqa: E402
-from ._forward import push_tangents  # noqa: E402
-from ._ndarray import (NUMPY_MEMORY, Cut, _wrap, as_operand, check_current,  # noqa: E402,I001
-                       check_differentiable, holds_history, ndarray, to_numpy, write_out)  # (the array type uses Primitive)
-from ._registry import REGISTRY  # noqa: E402
+from ._anomaly import check_forward, user_line
+from ._forward import push_tangents
+from ._ndarray import (
+    NUMPY_MEMORY,
+    Cut,
+    _wrap,
+    as_operand,
+    check_current,
+    check_differentiable,  # (the array type uses Primitive)
+    holds_history,
+    ndarray,
+    to_numpy,
+    write_out,
+)
+from ._registry import REGISTRY
 
 _FAST_OPERANDS = (ndarray, int, float)

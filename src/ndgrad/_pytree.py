@@ -10,7 +10,8 @@ own class.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _NONE = type(None)
 
@@ -18,7 +19,7 @@ _NONE = type(None)
 class TreeDef:
     """The shape of a pytree without its leaves: rebuilds one from a list of leaves."""
 
-    __slots__ = ("kind", "keys", "children")
+    __slots__ = ("children", "keys", "kind")
 
     def __init__(self, kind: type | None, keys: tuple = (), children: tuple = ()) -> None:
         self.kind = kind          # the container's type (NoneType for None), or None for a leaf

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 
 class Registry:
@@ -133,4 +134,4 @@ def public(name: str | None = None, *, namespaces: Iterable[str] = ("np",),
     return decorate
 
 
-from ._ndarray import as_operand, holds_history, write_out  # noqa: E402  (the array type imports the registry lazily)
+from ._ndarray import as_operand, holds_history, write_out

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 
 class _ThreadState(threading.local):
@@ -83,7 +84,7 @@ class OperandLog:
     recorded history, and the nodes they made (ids), so that the operands made outside the
     block, a function's closure, can be told from its intermediates."""
 
-    __slots__ = ("operands", "made")
+    __slots__ = ("made", "operands")
 
     def __init__(self) -> None:
         self.operands: list = []

@@ -14,27 +14,46 @@ All state (recording, training) is per thread; scopes nest and restore on exit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy
 
 from . import _engine
-from ._custom import attach, checkpoint  # noqa: F401  (checkpoint is public here)
-from ._explain import Explanation, explain  # noqa: F401  (public here)
+from ._custom import attach, checkpoint
+from ._explain import Explanation, explain
 from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
 from ._state import STATE, flags
-from .errors import (  # noqa: F401  (re-exported)
+from .errors import (
     AnomalyError,
     GraphReleasedError,
     InPlaceModifiedError,
     NotRecordedError,
 )
 
-__all__ = ["record", "pause", "train_mode", "predict_mode", "set_recording", "set_training",
-           "is_recording", "is_training", "backward", "grad", "mark_variables", "Function",
-           "checkpoint", "detect_anomaly", "explain", "Explanation", "NotRecordedError",
-           "GraphReleasedError", "InPlaceModifiedError", "AnomalyError"]
+__all__ = [
+    "AnomalyError",
+    "Explanation",
+    "Function",
+    "GraphReleasedError",
+    "InPlaceModifiedError",
+    "NotRecordedError",
+    "backward",
+    "checkpoint",
+    "detect_anomaly",
+    "explain",
+    "grad",
+    "is_recording",
+    "is_training",
+    "mark_variables",
+    "pause",
+    "predict_mode",
+    "record",
+    "set_recording",
+    "set_training",
+    "train_mode",
+]
 
 
 def _flag(value: Any, name: str) -> bool:

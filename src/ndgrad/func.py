@@ -23,7 +23,8 @@ array(0.87758255)
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy
 
@@ -34,8 +35,21 @@ from ._ndarray import _wrap, check_differentiable, ndarray
 from ._pytree import broadcast_prefix, flatten, tree_map
 from ._state import STATE, flags, new_forward_level
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "jacobian",
-           "hessian", "hvp", "vmap", "custom_vjp", "custom_jvp"]
+__all__ = [
+    "custom_jvp",
+    "custom_vjp",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "value_and_grad",
+    "vjp",
+    "vmap",
+]
 
 
 # -- arguments ---------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ import shutil
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy
 
@@ -343,8 +343,7 @@ class NpzArrays(Mapping):
         self._limits = (max_header_size, max_expansion)
         self._zip = zipfile.ZipFile(stream)
         self._stream = stream if owned else None
-        self._members = {(info.filename[:-4] if info.filename.endswith(".npy")
-                          else info.filename): info for info in self._zip.infolist()}
+        self._members = {(info.filename.removesuffix(".npy")): info for info in self._zip.infolist()}
         self._arrays: dict[str, ndarray] = {}
 
     @property
@@ -410,10 +409,10 @@ class NpzArrays(Mapping):
             self._stream.close()
             self._stream = None
 
-    def __enter__(self) -> "NpzArrays":
+    def __enter__(self) -> NpzArrays:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:

@@ -10,8 +10,9 @@ Needs matplotlib, the ``plot`` extra: ``pip install ndgrad[plot]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import autograd, np
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy
 
@@ -42,7 +43,7 @@ from ._graph import (
 from ._ndarray import ndarray, to_numpy
 from ._state import flags
 
-__all__ = ["graph", "Graph", "GraphNode"]
+__all__ = ["Graph", "GraphNode", "graph"]
 
 
 @dataclass(frozen=True)

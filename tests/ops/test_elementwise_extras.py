@@ -9,7 +9,6 @@ import numpy
 import pytest
 
 from ndgrad import autograd, np
-from ndgrad.errors import NotRecordedError
 
 
 def gradients(f, *values, dtype=numpy.float64):

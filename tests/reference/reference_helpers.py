@@ -5,7 +5,8 @@ The oracle libraries themselves (JAX, PyTorch) are imported only by the test mod
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as onp
 from hypothesis import HealthCheck, Phase, given, settings

@@ -10,13 +10,13 @@ import collections
 import warnings
 
 import numpy as onp
-from numpy import errstate as numpy_errstate
 import pytest
+from numpy import errstate as numpy_errstate
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
-import jax.numpy as jnp  # noqa: E402
-from reference_helpers import (  # noqa: E402
+import jax.numpy as jnp
+from reference_helpers import (
     assert_trees_close,
     examples,
     nd,
@@ -24,7 +24,7 @@ from reference_helpers import (  # noqa: E402
     same_values,
 )
 
-from ndgrad import autograd, func, np, npx  # noqa: E402
+from ndgrad import autograd, func, np, npx
 
 
 class JaxDiffers(UserWarning):
@@ -444,8 +444,8 @@ def _sigmoid(m, custom):
 def test_hessian_of_a_custom_vjp_whose_backward_uses_array_ops(seed, n):
     x = onp.random.default_rng(seed).standard_normal(n)
     s_nd, s_jax = _sigmoid(np, _nd_custom_vjp), _sigmoid(jnp, _jax_custom_vjp)
-    f_nd = lambda x: np.sum(s_nd(x) * np.sin(x))          # noqa: E731
-    f_jax = lambda x: jnp.sum(s_jax(x) * jnp.sin(x))      # noqa: E731
+    f_nd = lambda x: np.sum(s_nd(x) * np.sin(x))
+    f_jax = lambda x: jnp.sum(s_jax(x) * jnp.sin(x))
     expected = jax.hessian(f_jax)(j(x))
     assert_trees_close(expected, jax.jacrev(jax.jacrev(f_jax))(j(x)), where="JAX itself")
     assert_trees_close(func.hessian(f_nd)(nd(x)), expected, where="hessian")
@@ -488,7 +488,7 @@ def test_second_order_through_a_checkpointed_closure():
 
     def inner(m, ckpt, w, x):
         return m.sum(ckpt(lambda a: m.tanh(a @ w), x) ** 2)
-    jax_ckpt = lambda fn, a: jax.checkpoint(fn)(a)       # noqa: E731
+    jax_ckpt = lambda fn, a: jax.checkpoint(fn)(a)
     expected = jax.grad(lambda w: jnp.sum(jax.grad(lambda v: inner(jnp, jax_ckpt, v, j(x)))(w)
                                           * j(c)))(j(w0))
     actual = func.grad(lambda w: np.sum(func.grad(lambda v: inner(np, autograd.checkpoint, v,

@@ -11,11 +11,11 @@ import numpy as onp
 import pytest
 
 torch = pytest.importorskip("torch")
-import torch.func as tf  # noqa: E402
-from reference_helpers import assert_trees_close, examples, nd, tree_map  # noqa: E402
-from torch.utils.checkpoint import checkpoint as torch_checkpoint  # noqa: E402
+import torch.func as tf
+from reference_helpers import assert_trees_close, examples, nd, tree_map
+from torch.utils.checkpoint import checkpoint as torch_checkpoint
 
-from ndgrad import autograd, func, np  # noqa: E402
+from ndgrad import autograd, func, np
 
 torch.set_default_dtype(torch.float64)
 
