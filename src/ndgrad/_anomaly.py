@@ -12,11 +12,13 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
+from ._state import Watcher
 from .errors import AnomalyError
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -47,17 +49,34 @@ def _all_finite(values: Sequence[Any]) -> bool:
     return all(_finite(value) for value in values)
 
 
-def check_forward(name: str, args: Sequence[Any], results: Sequence[Any]) -> None:
-    if _all_finite(results) or not _all_finite(args):
-        return
-    raise AnomalyError(f"'{name}' turned finite operands into NaN or inf, at {user_line()}")
+class AnomalyWatcher(Watcher):
+    """The checks, as a watcher of primitive calls and derivative rules; ``origins`` holds
+    each node recorded while it is on, with the user's line (weakly: it keeps no graph)."""
+
+    __slots__ = ("origins",)
+
+    def __init__(self) -> None:
+        self.origins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def after_call(self, primitive: Any, args: Sequence[Any], params: dict,
+                   results: tuple) -> None:
+        node = results[0]._node if results else None
+        if node is not None and node.primitive is primitive and node not in self.origins:
+            self.origins[node] = user_line()
+        if _all_finite(results) or not _all_finite(args):
+            return
+        raise AnomalyError(f"'{primitive.name}' turned finite operands into NaN or inf, at "
+                           f"{user_line()}")
+
+    def after_rule(self, node: Any, received: Any, operand_grads: Sequence[Any]) -> None:
+        received = received if isinstance(received, (list, tuple)) else [received]
+        if _all_finite([g for g in operand_grads if g is not None]) or not _all_finite(
+                [g for g in received if g is not None]):
+            return
+        origin = self.origins.get(node, "a line recorded before detect_anomaly() was on")
+        raise AnomalyError(f"the gradient of '{node.name}' is NaN or inf although the "
+                           f"gradient it received is finite; the forward value was created "
+                           f"at {origin}")
 
 
-def check_backward(node: Any, received: Any, operand_grads: Sequence[Any]) -> None:
-    received = received if isinstance(received, (list, tuple)) else [received]
-    if _all_finite([g for g in operand_grads if g is not None]) or not _all_finite(
-            [g for g in received if g is not None]):
-        return
-    origin = node.origin or "a line recorded before detect_anomaly() was on"
-    raise AnomalyError(f"the gradient of '{node.name}' is NaN or inf although the gradient "
-                       f"it received is finite; the forward value was created at {origin}")
+ANOMALY = AnomalyWatcher()

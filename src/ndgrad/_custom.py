@@ -14,13 +14,17 @@ from typing import Any
 
 import numpy
 
-from ._forward import push_tangents, tangents_of
+from ._axes import shape_of
+from ._engine import gradients
+from ._forward import tangents_of
 from ._ndarray import _wrap, ndarray
-from ._primitive import NOTHING, Primitive, note_operands
+from ._node import Node
+from ._primitive import NOTHING, Primitive, notify
 from ._pytree import flatten
+from ._shaping import identity
 from ._state import STATE, collecting_operands, flags
 from .errors import GradientLostError, NoDerivativeError
-from .ops.axes import shape_of
+from .ops.random import generator_state, replaying
 
 
 def attach(name: str, inputs: Sequence[Any], outputs: Sequence[ndarray],
@@ -72,10 +76,8 @@ def attach(name: str, inputs: Sequence[Any], outputs: Sequence[ndarray],
                           pushforward=engine_pushforward if pushforward is not None else None)
     if STATE.recording:
         primitive._record(tuple(inputs), {}, outputs)
-    if STATE.collected is not None:
-        note_operands(STATE.collected, inputs, outputs)
-    if STATE.forward_level:
-        push_tangents(primitive, inputs, {}, outputs)
+    if STATE.watchers:
+        notify(primitive, tuple(inputs), {}, outputs)
     return outputs
 
 
@@ -143,7 +145,6 @@ def _transpose_of_pullback(name: str, pullback: Callable[..., list], outputs: Se
     """``J t`` from a pullback ``c -> J^T c`` written with ndgrad operations: the gradient of
     ``<J^T c, t>`` with respect to ``c`` (the pullback is linear in ``c``). This is how a
     ``custom_vjp`` function takes part in forward mode (``hessian``, ``jvp``)."""
-    from . import autograd
     nested = STATE.recording
     # any point will do (the rule is linear in c); a random one, so that a rule that does not
     # compute its gradient from c with ndgrad operations shows as a nonzero constant
@@ -178,7 +179,7 @@ def _transpose_of_pullback(name: str, pullback: Callable[..., list], outputs: Se
     if total is None:
         return tuple(_zeros_like(out) for out in outputs)
     with flags(recording=nested):
-        return tuple(autograd.grad([total], cotangents, create_graph=nested))
+        return tuple(gradients([total], cotangents, create_graph=nested))
 
 
 class custom_vjp:
@@ -303,7 +304,6 @@ def _pullback_by_transposing(name: str, primals: Sequence[Any], cotangents: Sequ
                              pushforward: Callable[..., Any]) -> list:
     """``J^T c`` from a JVP rule ``t -> J t`` written with ndgrad operations: the gradient of
     ``<c, J t>`` with respect to ``t``, one reverse pass (the rule is linear in ``t``)."""
-    from . import autograd
     nested = STATE.recording
     floats = [isinstance(x, ndarray) and x.dtype.kind in "fc" for x in primals]
     tangents = [start_variable(_zeros_like(x), False) if is_float else None
@@ -324,7 +324,7 @@ def _pullback_by_transposing(name: str, primals: Sequence[Any], cotangents: Sequ
     if total is None or not wanted:
         return [None] * len(primals)
     with flags(recording=nested):
-        grads = iter(autograd.grad([total], wanted, create_graph=nested))
+        grads = iter(gradients([total], wanted, create_graph=nested))
     return [next(grads) if t is not None else None for t in tangents]
 
 
@@ -340,7 +340,6 @@ def checkpoint(fn: Callable[..., Any], *args: Any) -> Any:
     """
     if not STATE.recording or STATE.forward_level:
         return fn(*args)
-    from .ops.random import generator_state, replaying
     leaves, treedef = flatten(args)
     state = generator_state()
     with flags(recording=False), collecting_operands() as log:
@@ -349,7 +348,6 @@ def checkpoint(fn: Callable[..., Any], *args: Any) -> Any:
     closure = log.from_outside(leaves)     # arrays with history fn used without receiving them
 
     def pullback(*cotangents: Any) -> list:
-        from . import autograd
         nested = STATE.recording
         with flags(recording=True), replaying(state):
             variables = [_start(a, nested) for a in leaves]
@@ -360,7 +358,7 @@ def checkpoint(fn: Callable[..., Any], *args: Any) -> Any:
         if not wanted or not heads:
             return [None] * len(inputs)
         with flags(recording=nested):
-            grads = iter(autograd.grad([h for h, _ in heads], wanted,
+            grads = iter(gradients([h for h, _ in heads], wanted,
                                        head_grads=[c for _, c in heads], create_graph=nested))
         return [next(grads) if isinstance(v, ndarray) and v._node is not None else None
                 for v in inputs]
@@ -375,10 +373,8 @@ def start_variable(array: ndarray, continue_history: bool) -> ndarray:
     continues ``array``'s history when that is to be differentiated further (an identity
     node), or is a fresh variable. Forward-mode tangents are kept."""
     if continue_history and array._node is not None:
-        from .ops.shape import identity
         with flags(recording=True):
             return identity(array)
-    from ._engine import Node
     variable = _wrap(array._data, ndarray)
     variable._version = array._version
     variable._node = Node.leaf(variable, None)

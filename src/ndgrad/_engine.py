@@ -1,4 +1,4 @@
-"""The graph node and the backward pass. Nothing here knows any particular op.
+"""The backward pass. Nothing here knows any particular op.
 
 The graph hangs off the arrays (as in MXNet and PyTorch): each recorded array points to the
 Node that produced it, each Node to its operands' nodes. Backward walks the nodes reachable
@@ -9,145 +9,22 @@ the totals to the gradient sinks that ``attach_grad`` created.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
-from ._anomaly import check_backward
-from ._state import STATE, flags
-from .errors import GraphReleasedError, InPlaceModifiedError
-
-
-class GradSink:
-    """Where backward leaves a variable's gradient: the buffer, the grad_req, and a lock, so
-    that backward passes in several threads add into one buffer without losing updates
-    (NumPy releases the GIL inside the addition)."""
-
-    __slots__ = ("grad", "grad_req", "lock")
-
-    def __init__(self, grad: Any, grad_req: str) -> None:
-        self.grad = grad
-        self.grad_req = grad_req
-        self.lock = threading.Lock()
-
-
-class Node:
-    """One recorded primitive call (or a variable's leaf, when ``primitive`` is None).
-
-    Keeps the primitive, the operands' nodes, the values the rules declared they need, the
-    static parameters and the output's shape and dtype; saved values are dropped as soon as
-    backward has used them.
-    """
-
-    __slots__ = (
-        "__weakref__",
-        "ans",
-        "ans_tangents",
-        "ans_versions",
-        "cuts",
-        "dtypes",
-        "hooks",
-        "inputs",
-        "origin",
-        "params",
-        "parent_indices",
-        "parents",
-        "primitive",
-        "released",
-        "shapes",
-        "sink",
-        "variable",
-        "versions",
-    )
-
-    def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
-        self.primitive = primitive
-        self.parents = parents
-        self.params = params
-        self.parent_indices = self.inputs = self.versions = self.ans = None
-        self.ans_versions = self.ans_tangents = self.sink = self.hooks = self.origin = None
-        self.cuts = None          # {operand position: Cut} for operands cut by detach/pause
-        self.variable = None      # a leaf's array, held weakly (for pictures of the graph)
-        self.released = False
-        if len(results) == 1:
-            data = results[0]._data
-            self.shapes = (data.shape,)
-            self.dtypes = (data.dtype,)
-        else:
-            self.shapes = tuple([r._data.shape for r in results])
-            self.dtypes = tuple([r._data.dtype for r in results])
-
-    @classmethod
-    def leaf(cls, array: Any, sink: GradSink | None) -> Node:
-        node = cls(None, (), {}, (array,))
-        node.sink = sink
-        node.variable = weakref.ref(array)
-        return node
-
-    @property
-    def name(self) -> str:
-        return "variable" if self.primitive is None else self.primitive.name
-
-    def release(self) -> None:
-        """Drop what the rules needed: the graph below this node can no longer be walked."""
-        self.inputs = self.ans = self.versions = self.ans_versions = self.ans_tangents = None
-        self.parents = ()
-        self.released = True
-
-    def check_versions(self) -> None:
-        """Refuse to differentiate with a saved value that was modified in place since."""
-        stale = None
-        if self.versions is not None:
-            for value, version in zip(self.inputs, self.versions):
-                if version is not None and value._version[0] != version:
-                    stale = value._data.shape
-                    break
-        if stale is None and self.ans_versions is not None:
-            for counter, version in self.ans_versions:
-                if counter[0] != version:
-                    stale = self.shapes[0]
-                    break
-        if stale is not None:
-            raise InPlaceModifiedError(
-                f"an array of shape {stale} that the gradient of '{self.name}' needs was "
-                "modified in place after it was recorded; compute with a copy (x = x + 1 "
-                "instead of x += 1) or run backward before modifying it")
-
-
-class _ZeroDerivative:
-    """The primitive of a value that depends on recorded values with derivative zero.
-
-    Under ``create_graph=True`` a rule may return a gradient computed from constants only
-    (``g * (x > 0)`` for relu, ``2 * g`` for ``2 * x``). It is still a function of the
-    node's operands, one whose derivative is zero, so it is recorded as one: the next
-    derivative is zeros, never "not recorded" (MXNet, JAX and HIPS agree).
-    """
-
-    name = "zero_derivative"
-    n_outputs = 1
-    nondiff = True
-    has_jvp = True
-
-    @staticmethod
-    def pullback(g: Any, ans: Any, inputs: Any, params: Any, wanted: Sequence[Any]) -> tuple:
-        return (None,) * len(wanted)
-
-    @staticmethod
-    def pushforward(tangents: Any, ans: Any, inputs: Any, params: Any) -> None:
-        return None
-
-
-ZERO_DERIVATIVE = _ZeroDerivative()
+from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
+from ._node import ZERO_DERIVATIVE, GradSink, Node
+from ._shaping import fit_gradient
+from ._state import STATE, as_flag, flags
+from .errors import GraphReleasedError, NotRecordedError
 
 
 def recorded_at(value: Any, sources: Sequence[tuple[Node, int]]) -> Any:
     """``value`` (an ndarray, or raw data), recorded as depending on the outputs ``sources``
     (``(node, output index)`` pairs) with derivative zero, unless it is recorded already. A
     new array: the given one, perhaps the user's head gradient, is left as it is."""
-    from ._ndarray import _wrap, ndarray
     if isinstance(value, ndarray):
         if value._node is not None:
             return value
@@ -242,10 +119,131 @@ def _accumulate(pending: dict, node: Node, index: int, grad: Any) -> None:
 
 def _full_cotangent(node: Node, slots: list, create_graph: bool) -> tuple:
     """A multi-output node's cotangents, with zeros for outputs nothing flowed into."""
-    from ._ndarray import _wrap, ndarray
     zeros = [numpy.zeros(shape, dtype) for shape, dtype in zip(node.shapes, node.dtypes)]
     return tuple(slot if slot is not None else (_wrap(z, ndarray) if create_graph else z)
                  for slot, z in zip(slots, zeros))
+
+
+def as_list(value: Any) -> tuple[list, bool]:
+    if isinstance(value, (list, tuple)):
+        return list(value), False
+    return [value], True
+
+
+def _check_head(head: Any) -> None:
+    if not isinstance(head, ndarray):
+        raise TypeError(f"backward heads must be ndgrad arrays, not {type(head).__name__}")
+    if head._node is None:
+        raise NotRecordedError(not_recorded_message(head, "head"))
+    check_current(head)
+
+
+def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) -> list:
+    """One cotangent per head, checked against the head's shape (API.md semantics 1 and 2).
+
+    While the backward pass is recorded or forward mode is on, a head gradient that is an
+    ndgrad array is passed on as it is: its history and its tangents are part of what is
+    differentiated (the pullback is a function of the cotangent, too)."""
+    on_arrays = create_graph or STATE.forward_level > 0
+    if single:
+        given = [head_grads]
+    elif head_grads is None:
+        given = [None] * len(heads)
+    else:
+        given, _ = as_list(head_grads)
+    if len(given) != len(heads):
+        raise ValueError(f"got {len(given)} head gradients for {len(heads)} heads; pass one "
+                         "per head (None for ones)")
+    result = []
+    for head, head_grad in zip(heads, given):
+        if head_grad is None:
+            data = numpy.ones(head.shape, dtype=head.dtype)
+            result.append(_wrap(data, type(head)) if on_arrays else data)
+            continue
+        data = to_numpy(head_grad)
+        if data.shape != head.shape:
+            raise ValueError(
+                f"head gradient has shape {data.shape} but the head has shape {head.shape}; "
+                f"pass out_grad with shape {head.shape} or omit it to use ones")
+        if on_arrays and isinstance(head_grad, ndarray):
+            result.append(head_grad if head_grad.dtype == head.dtype
+                          else head_grad.astype(head.dtype))
+        else:
+            data = data.astype(head.dtype, copy=False)
+            result.append(_wrap(data, type(head)) if on_arrays else data)
+    return result
+
+
+def backward_from(heads: Any, head_grads: Any = None, *, retain_graph: bool = False,
+                  create_graph: bool = False, train_mode: bool = True) -> None:
+    """Compute the gradients of ``heads`` and store them in each variable's ``.grad``.
+
+    ``head_grads`` (one per head; None for ones) are the head gradients: for every variable
+    ``x``, ``x.grad = sum over heads and i of head_grad[i] * d head[i] / d x`` (API.md 1).
+    The graph is freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records
+    the backward pass itself so the gradients can be differentiated again (and implies
+    ``retain_graph``, since the new graph runs through the old one).
+    """
+    heads, single = as_list(heads)
+    retain_graph, create_graph = (as_flag(retain_graph, "retain_graph"),
+                                  as_flag(create_graph, "create_graph"))
+    for head in heads:
+        _check_head(head)
+    cotangents = _head_grads(heads, head_grads, single, create_graph)
+    with flags(training=as_flag(train_mode, "train_mode")):
+        backward(heads, cotangents, retain_graph=retain_graph or create_graph,
+                         create_graph=create_graph)
+
+
+def gradients(heads: Any, variables: Any, head_grads: Any = None, *,
+              retain_graph: bool | None = None, create_graph: bool = False,
+              train_mode: bool = True) -> list:
+    """The gradients of ``heads`` with respect to ``variables``, returned instead of stored.
+
+    ``variables`` are arrays with ``attach_grad()`` or recorded intermediates; their
+    ``.grad`` is not touched. A variable the heads do not depend on gets zeros. Returns a
+    list with one gradient per variable, whether ``variables`` is one array or a list, as
+    MXNet 1.9.1 does (``autograd.grad(y, x)[0]`` is the gradient). With
+    ``create_graph=True`` every gradient is recorded as a function of the variables, even one
+    that does not depend on them (the derivative of ``relu`` or of ``2 * x``): differentiating
+    it again gives zeros. ``retain_graph`` defaults to ``create_graph``.
+    """
+    heads, single_head = as_list(heads)
+    variables, _ = as_list(variables)
+    create_graph = as_flag(create_graph, "create_graph")
+    train_mode = as_flag(train_mode, "train_mode")
+    if retain_graph is not None:
+        retain_graph = as_flag(retain_graph, "retain_graph")
+    for head in heads:
+        _check_head(head)
+    capture: dict = {}
+    for variable in variables:
+        if not isinstance(variable, ndarray):
+            raise TypeError(f"variables must be ndgrad arrays, not {type(variable).__name__}")
+        if variable._node is None:
+            raise ValueError(
+                f"a variable of shape {variable.shape} is not part of any recorded graph; "
+                "call attach_grad() on it before computing the heads inside "
+                "autograd.record()")
+        capture[variable._node, variable._index] = None
+    cotangents = _head_grads(heads, head_grads, single_head, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    with flags(training=train_mode):
+        backward(heads, cotangents, retain_graph=retain_graph or create_graph,
+                         create_graph=create_graph, capture=capture)
+    results = []
+    for variable in variables:
+        value = capture[variable._node, variable._index]
+        if value is None:
+            value = numpy.zeros(variable.shape, dtype=variable.dtype)
+            if create_graph:
+                value = recorded_at(value, ((variable._node, variable._index),))
+        if not isinstance(value, ndarray):
+            # copied: one NumPy array may have reached several variables (x + y)
+            value = _wrap(numpy.array(value, dtype=variable.dtype), type(variable))
+        results.append(value)
+    return results
 
 
 def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: bool,
@@ -257,8 +255,6 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
     keyed by ``(node, output index)``), the gradients reaching those nodes are stored in it
     instead of being delivered to sinks: that is ``autograd.grad``.
     """
-    from ._ndarray import ndarray
-    from ._primitive import fit_gradient
 
     # The rules run on ndarrays when the backward pass is recorded, and in forward mode, whose
     # tangents ride on the saved arrays (forward-over-reverse); otherwise on raw NumPy.
@@ -326,8 +322,8 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 wanted = parents if capture is None else tuple(
                     parent if parent in dependents else None for parent in parents)
                 operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, wanted)
-                if STATE.anomaly:
-                    check_backward(node, grad, operand_grads)
+                for watcher in STATE.watchers:
+                    watcher.after_rule(node, grad, operand_grads)
                 # drop references at once, so dead arrays do not raise the peak memory
                 del grad, ans, inputs
             else:
@@ -360,7 +356,6 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
 
 def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
     """The gradient reaching ``node`` after its hooks (per output index) read or replace it."""
-    from ._ndarray import _wrap, ndarray
     grads = grad if isinstance(grad, list) else [grad]
     for index, hooks in node.hooks.items():
         value = grads[index]
@@ -384,7 +379,6 @@ def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
 def _answer_arrays(node: Node) -> Any:
     """The node's saved answer as ndarrays of its history (with its tangents, in forward
     mode), for rules that run on arrays."""
-    from ._ndarray import _wrap, ndarray
     single = node.primitive.n_outputs == 1
     answers = (node.ans,) if single else node.ans
     arrays = []
@@ -405,7 +399,6 @@ def _deliver(sink: GradSink, grad: Any, node: Node, on_arrays: bool,
 
 def _deliver_locked(sink: GradSink, grad: Any, node: Node, on_arrays: bool,
                     create_graph: bool) -> None:
-    from ._ndarray import _wrap, ndarray
     buffer = sink.grad
     if on_arrays or buffer._node is not None:
         # The gradient is an array of its own (recorded, or carrying tangents): the buffer

@@ -21,9 +21,9 @@ from typing import Any, NamedTuple, TextIO
 
 import numpy
 
-from ._engine import Node
 from ._graph import local_jacobian, parent_index, require_recorded, walk
 from ._ndarray import ndarray, to_numpy
+from ._node import Node
 
 MAX_PATHS = 32         # paths listed one by one (and as many cut ones); the rest are counted
 MAX_SIZE = 64          # elements of any value on the paths beyond which explain refuses

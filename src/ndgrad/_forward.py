@@ -12,7 +12,8 @@ each level, lowest first, by the primitive's JVP rule, called with the operands 
 seen at the lower levels only (the ε_L² terms vanish). The rules are written with ndgrad's
 primitives, so their own computation carries the lower levels' tangents and, while
 recording, is recorded: reverse mode differentiates forward mode and the other way round.
-The engine knows nothing of this module; a primitive knows only that it has a rule.
+Neither the engine nor the primitive knows this module: it follows the primitive calls as a
+watcher (``_state.Watcher``) while a level is open.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import Any
 
 import numpy
 
-from ._state import STATE
+from ._ndarray import _wrap, check_current, ndarray
+from ._shaping import fit_tangent
+from ._state import STATE, Watcher, flags, rules_watchers
 from .errors import NoDerivativeError
 
 
@@ -99,18 +102,30 @@ def _push_level(primitive: Any, args: Sequence[Any], params: dict, results: tupl
         result._tangents[level] = tangent
 
 
-def fit_tangent(tangent: Any, result: Any) -> Any:
-    """A rule's tangent in the result's shape and dtype: operands' tangents broadcast in
-    elementwise rules (the forward-mode side of un-broadcasting)."""
-    if not isinstance(tangent, ndarray):
-        tangent = _wrap(numpy.asarray(tangent), ndarray)
-    if tangent.shape != result.shape:
-        from .ops.shape import broadcast_to_
-        tangent = broadcast_to_(tangent, shape=result.shape)
-    if tangent.dtype != result.dtype:
-        from .ops.shape import astype_
-        tangent = astype_(tangent, dtype=result.dtype)
-    return tangent
+class TangentWatcher(Watcher):
+    """Forward mode as a watcher: the tangents of each primitive call's results, and, on a
+    node that saved its answers, their tangents (reverse-over-forward differentiates them)."""
+
+    __slots__ = ()
+
+    def after_call(self, primitive: Any, args: Sequence[Any], params: dict,
+                   results: tuple) -> None:
+        if not STATE.forward_level:
+            return
+        # after recording: the tangent rules see the results' history, so reverse mode
+        # differentiates them
+        with flags(watchers=rules_watchers()):
+            push_tangents(primitive, args, params, results)
+        node = results[0]._node if results else None
+        if node is not None and node.ans is not None:
+            node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
 
 
-from ._ndarray import _wrap, check_current, ndarray
+TANGENTS = TangentWatcher()
+
+
+def at_levels(levels: tuple[int, ...]) -> Any:
+    """A ``with`` block in which the forward-mode levels are ``levels``."""
+    watchers = STATE.watchers if TANGENTS in STATE.watchers else STATE.watchers + (TANGENTS,)
+    return flags(forward_levels=levels, watchers=watchers)
+

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy
 
-from ._engine import Node
 from ._ndarray import ndarray, not_recorded_message
+from ._node import Node
+from ._shaping import fit_gradient
 from ._state import flags
 from .errors import GraphReleasedError, NotRecordedError
 
@@ -95,7 +96,6 @@ def local_jacobian(node: Node, position: int, parent_shape: tuple, out_index: in
                    ) -> numpy.ndarray:
     """d output[out_index] / d operand[position] of ``node`` as a matrix (output size x
     operand size), from the node's own VJP rule applied to each basis cotangent."""
-    from ._primitive import fit_gradient
     shapes, dtypes = node.shapes, node.dtypes
     out_size = int(numpy.prod(shapes[out_index], dtype=numpy.int64))
     in_size = int(numpy.prod(parent_shape, dtype=numpy.int64))

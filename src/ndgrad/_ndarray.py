@@ -6,14 +6,14 @@ this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import numpy
 
 from . import _device
-from ._engine import GradSink, Node
+from ._node import Cut, GradSink, HookHandle, Node
+from ._registry import REGISTRY
 from ._state import STATE
 from .errors import GradientLostError, InPlaceModifiedError
 
@@ -140,16 +140,6 @@ def holds_history(value: Any) -> bool:
     return False
 
 
-def as_operand(value: Any, dtype: Any = None) -> Any:
-    """A Python list or tuple given where an array is expected: its raw data, or, when it holds
-    arrays being differentiated, one recorded array of them (never their data alone, which
-    would drop their gradients)."""
-    if holds_history(value):
-        from .ops.joining import pack
-        return pack(value, dtype)
-    return to_numpy(value, dtype)
-
-
 def _raw_nested(value: Any) -> Any:
     """A (nested) list's ndgrad arrays replaced by their data."""
     if isinstance(value, ndarray):
@@ -178,18 +168,21 @@ class _ArrayType(type):
 
     MXNet 1.x code writes ``from mxnet import ndarray as nd`` and then ``nd.array(...)``; in
     ndgrad ``ndarray`` is the array type (API.md), so names the class lacks are looked up in
-    ``ndgrad.nd``. Only the class is affected: arrays themselves gain no attributes.
+    the module ``ndgrad.nd`` registers here (MODULE_FALLBACK). Only the class is affected:
+    arrays themselves gain no attributes.
     """
 
     def __getattr__(cls, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") or not MODULE_FALLBACK:
             raise AttributeError(name)
-        from . import nd
         try:
-            return getattr(nd, name)
+            return getattr(MODULE_FALLBACK[0], name)
         except AttributeError:
             raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}") \
                 from None
+
+
+MODULE_FALLBACK: list[Any] = []     # [ndgrad.nd], set by ndgrad.nd when it is imported
 
 
 class ndarray(metaclass=_ArrayType):
@@ -232,13 +225,6 @@ class ndarray(metaclass=_ArrayType):
     def T(self) -> ndarray:
         """The transposed array, as ``transpose()``."""
         return self.transpose()
-
-    @property
-    def at(self) -> Any:
-        """Functional indexed updates, recorded and differentiable (the in-graph form of
-        ``x[index] = values``): ``x.at[index].set(values)``, ``x.at[index].add(values)``."""
-        from .ops.shape import IndexUpdates
-        return IndexUpdates(self)
 
     @property
     def grad(self) -> ndarray | None:
@@ -284,19 +270,6 @@ class ndarray(metaclass=_ArrayType):
                 self._node.cuts = {"self": cut}
         else:
             self._node.sink = self._sink
-
-    def backward(self, out_grad: Any = None, retain_graph: bool = False,
-                 create_graph: bool = False, train_mode: bool = True) -> None:
-        """Backpropagate from this array: fill the ``.grad`` of every variable it depends on.
-
-        ``out_grad`` is the head gradient: for every variable ``x``,
-        ``x.grad = sum_i out_grad[i] * d self[i] / d x``. Omitted, it is ones of this array's
-        shape (so a non-scalar head gives the gradient of its sum), as MXNet.
-        See ``ndgrad.autograd.backward``.
-        """
-        from .autograd import backward
-        backward(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
-                 train_mode=train_mode)
 
     def register_hook(self, hook: Any) -> HookHandle:
         """Call ``hook(gradient)`` when backward has this array's whole gradient; a returned
@@ -450,7 +423,6 @@ class ndarray(metaclass=_ArrayType):
 
     def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> ndarray:
         if self._write_has_history(other):
-            from ._registry import REGISTRY
             self._rebase(f"in-place '{what}'",
                          lambda old: REGISTRY.by_numpy[ufunc](old, other), snapshot=True)
             return self
@@ -537,7 +509,6 @@ class ndarray(metaclass=_ArrayType):
     # -- NumPy dispatch ---------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: numpy.ufunc, method: str, *inputs: Any,
                         **kwargs: Any) -> Any:
-        from ._registry import REGISTRY
         function = REGISTRY.by_numpy.get(ufunc)
         if function is None or method != "__call__":
             label = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
@@ -557,7 +528,6 @@ class ndarray(metaclass=_ArrayType):
         return write_out(result, out[0], f"numpy.{ufunc.__name__}")
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from ._registry import REGISTRY
         function = REGISTRY.by_numpy.get(func)
         if function is None:
             module = getattr(func, "__module__", "numpy") or "numpy"
@@ -599,34 +569,6 @@ def _as_inplace_operand(value: Any) -> Any:
     return to_numpy(value) if isinstance(value, (list, tuple)) else value
 
 
-class Cut:
-    """Where an array's history was cut: the node and output it was detached from (held
-    weakly, so a cut never keeps a graph alive) and how ("detach()" or "pause()")."""
-
-    __slots__ = ("_node", "how", "index")
-
-    def __init__(self, node: Node, index: int, how: str) -> None:
-        self._node = weakref.ref(node)
-        self.index = index
-        self.how = how
-
-    @property
-    def node(self) -> Node | None:
-        return self._node()
-
-
-class HookHandle:
-    """What ``register_hook`` returns: ``remove()`` takes the hook away."""
-
-    def __init__(self, hooks: dict, hook: Any) -> None:
-        self._hooks = hooks
-        self._key = object()
-        hooks[self._key] = hook
-
-    def remove(self) -> None:
-        self._hooks.pop(self._key, None)
-
-
 def _raw_index(key: Any) -> Any:
     """An index with ndgrad arrays replaced by their data (integer or boolean arrays)."""
     if isinstance(key, ndarray):
@@ -634,82 +576,3 @@ def _raw_index(key: Any) -> Any:
     if isinstance(key, tuple):
         return tuple(k._data if isinstance(k, ndarray) else k for k in key)
     return key
-
-
-# Operators: dunder name -> (public name in the "np" or "ndarray" namespace, operands swapped?).
-OPERATORS = {
-    "__add__": ("add", False), "__radd__": ("add", True),
-    "__sub__": ("subtract", False), "__rsub__": ("subtract", True),
-    "__mul__": ("multiply", False), "__rmul__": ("multiply", True),
-    "__truediv__": ("divide", False), "__rtruediv__": ("divide", True),
-    "__pow__": ("power", False), "__rpow__": ("power", True),
-    "__floordiv__": ("floor_divide", False), "__rfloordiv__": ("floor_divide", True),
-    "__mod__": ("remainder", False), "__rmod__": ("remainder", True),
-    "__matmul__": ("matmul", False), "__rmatmul__": ("matmul", True),
-    "__lt__": ("less", False), "__le__": ("less_equal", False),
-    "__gt__": ("greater", False), "__ge__": ("greater_equal", False),
-    "__eq__": ("equal", False), "__ne__": ("not_equal", False),
-    "__and__": ("bitwise_and", False), "__rand__": ("bitwise_and", True),
-    "__or__": ("bitwise_or", False), "__ror__": ("bitwise_or", True),
-    "__xor__": ("bitwise_xor", False), "__rxor__": ("bitwise_xor", True),
-    "__invert__": ("invert", False),
-    "__neg__": ("negative", False), "__pos__": ("positive", False),
-    "__abs__": ("absolute", False), "__getitem__": ("_getitem", False),
-}
-
-# Methods with NumPy's method signature, taking the array as the first argument.
-METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var", "cumsum",
-           "clip", "dot", "flatten", "astype", "copy", "sort", "squeeze", "swapaxes", "ravel",
-           "repeat", "take", "diagonal", "trace", "nonzero", "argpartition", "searchsorted",
-           "cumprod", "all", "any")
-
-
-def bind_operators(namespace: dict[str, Any]) -> None:
-    """Bind the operator and method tables above to the registry's public functions."""
-    for dunder, (name, swapped) in OPERATORS.items():
-        unary = dunder in ("__neg__", "__pos__", "__abs__", "__invert__")
-        setattr(ndarray, dunder, _operator(namespace[name], swapped, unary))
-    for name in METHODS:
-        if name in namespace:
-            setattr(ndarray, name, _method(namespace[name]))
-
-
-def _operator(function: Any, swapped: bool, unary: bool) -> Any:
-    if unary:
-        def operator(self: ndarray) -> Any:
-            return function(self)
-    elif swapped:
-        def operator(self: ndarray, other: Any) -> Any:
-            return function(other, self)
-    else:
-        def operator(self: ndarray, other: Any) -> Any:
-            return function(self, other)
-    return operator
-
-
-def _method(function: Any) -> Any:
-    def method(self: ndarray, *args: Any, **kwargs: Any) -> Any:
-        return function(self, *args, **kwargs)
-    method.__name__ = function.__name__
-    method.__doc__ = function.__doc__
-    return method
-
-
-def _reshape_method(self: ndarray, *shape: Any, **kwargs: Any) -> ndarray:
-    """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, as NumPy."""
-    from .np import reshape
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return reshape(self, shape, **kwargs)
-
-
-def _transpose_method(self: ndarray, *axes: Any) -> ndarray:
-    """``x.transpose(1, 0)`` or ``x.transpose((1, 0))``, as NumPy."""
-    from .np import transpose
-    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-        axes = axes[0]
-    return transpose(self, axes or None)
-
-
-ndarray.reshape = _reshape_method  # type: ignore[attr-defined]
-ndarray.transpose = _transpose_method  # type: ignore[attr-defined]

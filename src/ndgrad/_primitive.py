@@ -26,7 +26,18 @@ from typing import Any
 
 import numpy
 
-from ._engine import Node
+from ._ndarray import (
+    NUMPY_MEMORY,
+    _wrap,
+    check_current,
+    check_differentiable,
+    holds_history,
+    ndarray,
+    to_numpy,
+    write_out,
+)
+from ._node import Cut, Node
+from ._registry import REGISTRY
 from ._state import STATE
 
 # What a node keeps for the derivative rules: fewer saved values, lower peak memory.
@@ -194,7 +205,8 @@ class Primitive:
                                **params)
         else:
             if any(isinstance(arg, (list, tuple)) and holds_history(arg) for arg in args):
-                args = tuple(as_operand(arg) if isinstance(arg, (list, tuple)) else arg
+                pack = REGISTRY.services["as_operand"]
+                args = tuple(pack(arg) if isinstance(arg, (list, tuple)) else arg
                              for arg in args)
             cls = None
             for arg in args:
@@ -218,8 +230,8 @@ class Primitive:
                     self._record(args, params, (result,))
             else:
                 mark_cut(args, (result,))
-            if STATE.watching:
-                self._watch(args, params, (result,))
+            if STATE.watchers:
+                notify(self, args, params, (result,))
             return result
         results = tuple(_wrap(part, cls) for part in out)
         if self.view and isinstance(args[0], ndarray):
@@ -231,29 +243,9 @@ class Primitive:
                 self._record(args, params, results)
         else:
             mark_cut(args, results)
-        if STATE.watching:
-            self._watch(args, params, results)
+        if STATE.watchers:
+            notify(self, args, params, results)
         return results
-
-    def _watch(self, args: tuple, params: dict, results: tuple) -> None:
-        """Forward mode's tangents, anomaly mode's checks and pause()'s cut marks, off the
-        common path."""
-        if STATE.anomaly:
-            check_forward(self.name, args, results)
-        log = STATE.collected
-        if log is not None:
-            note_operands(log, args, results)
-        if STATE.forward_level:
-            # after _record: the tangent rules see the results' history, so reverse mode
-            # differentiates them; the node keeps the answers' tangents for reverse-over-forward
-            STATE.collected = None      # the rules' operands are not the function's
-            try:
-                push_tangents(self, args, params, results)
-            finally:
-                STATE.collected = log
-            node = results[0]._node if results else None
-            if node is not None and node.ans is not None:
-                node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
 
     def _call_with_out(self, args: tuple, params: dict) -> Any:
         """NumPy's ``out=`` on a primitive published as is (``np.add(x, y, out=z)``)."""
@@ -312,8 +304,6 @@ class Primitive:
         if self.save_answer:
             node.ans = results[0]._data if self.n_outputs == 1 else tuple(r._data for r in results)
             node.ans_versions = tuple([(r._version, r._version[0]) for r in results])
-        if STATE.anomaly:
-            node.origin = user_line()
         for index, result in enumerate(results):
             result._node = node
             result._index = index
@@ -378,12 +368,6 @@ def _private_copies(args: tuple) -> tuple:
     return tuple(saved)
 
 
-def note_operands(log: Any, args: Sequence[Any], results: Sequence[Any]) -> None:
-    """Log a call's recorded operands and the nodes it made (see collecting_operands)."""
-    log.operands.extend(arg for arg in args if isinstance(arg, ndarray) and arg._node is not None)
-    log.made.update(id(result._node) for result in results if result._node is not None)
-
-
 def _versions_read(versions: tuple, parents: list) -> tuple:
     """The saved versions to check when each operand's rule reads only the others: operand i
     is read only if another operand is recorded."""
@@ -404,7 +388,7 @@ def mark_cut(args: Sequence[Any], results: Sequence[Any]) -> None:
             continue
         node = arg._node
         if node is not None:
-            cut = Cut(node, arg._index, "pause()" if STATE.paused else "computing outside record()")
+            cut = Cut(node, arg._index, STATE.cut_how)
             break
         cut = cut or getattr(arg, "_cut", None)      # a result of cut values only keeps the cut
     if cut is not None:
@@ -440,41 +424,17 @@ def _sum_parts(parts: list, n_outputs: int | None) -> Any:
     return total
 
 
+def notify(primitive: Any, args: Sequence[Any], params: dict, results: tuple) -> None:
+    """Tell the watchers on (forward mode, anomaly mode, operand logs) of a call."""
+    for watcher in STATE.watchers:
+        watcher.after_call(primitive, args, params, results)
+
+
 def primitive(name: str, forward: Callable[..., Any], **kwargs: Any) -> Primitive:
     """Declare a primitive and add it to the registry's list of primitives (for the audit)."""
     prim = Primitive(name, forward, **kwargs)
     REGISTRY.primitives[name] = prim
     return prim
 
-
-def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
-    """Sum a gradient down to the operand's shape (un-broadcasting) and cast it to its dtype.
-
-    The only place broadcasting is undone: rules return gradients in the broadcast shape.
-    """
-    if g.shape != shape:
-        from .ops.shape import sum_to_shape
-        g = sum_to_shape(g, shape=shape)
-    if g.dtype != dtype:
-        from .ops.shape import astype
-        g = astype(g, dtype=dtype)
-    return g
-
-
-from ._anomaly import check_forward, user_line
-from ._forward import push_tangents
-from ._ndarray import (
-    NUMPY_MEMORY,
-    Cut,
-    _wrap,
-    as_operand,
-    check_current,
-    check_differentiable,  # (the array type uses Primitive)
-    holds_history,
-    ndarray,
-    to_numpy,
-    write_out,
-)
-from ._registry import REGISTRY
 
 _FAST_OPERANDS = (ndarray, int, float)

@@ -18,13 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy
-
 from . import _engine
+from ._anomaly import ANOMALY
 from ._custom import attach, checkpoint
 from ._explain import Explanation, explain
-from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
-from ._state import STATE, flags
+from ._ndarray import ndarray
+from ._state import OUTSIDE_RECORD, STATE, as_flag, flags, watching
 from .errors import (
     AnomalyError,
     GraphReleasedError,
@@ -56,19 +55,12 @@ __all__ = [
 ]
 
 
-def _flag(value: Any, name: str) -> bool:
-    """A switch given as True or False; anything else (1, "yes", None) is refused rather than
-    guessed at."""
-    if not isinstance(value, (bool, numpy.bool_)):
-        raise TypeError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
-    return bool(value)
-
-
 @contextmanager
 def record(train_mode: bool = True) -> Iterator[None]:
     """Record the operations inside for differentiation; training mode on unless
     ``train_mode=False``."""
-    with flags(recording=True, training=_flag(train_mode, "train_mode"), paused=False):
+    with flags(recording=True, training=as_flag(train_mode, "train_mode"),
+               cut_how=OUTSIDE_RECORD):
         yield
 
 
@@ -76,7 +68,7 @@ def record(train_mode: bool = True) -> Iterator[None]:
 def pause(train_mode: bool = False) -> Iterator[None]:
     """Record nothing inside (values computed here are constants to autograd; they remember
     where their history was cut, for ndgrad.viz.graph and autograd.explain)."""
-    with flags(recording=False, training=_flag(train_mode, "train_mode"), paused=True):
+    with flags(recording=False, training=as_flag(train_mode, "train_mode"), cut_how="pause()"):
         yield
 
 
@@ -97,14 +89,14 @@ def predict_mode() -> Iterator[None]:
 def set_recording(is_recording: bool) -> bool:
     """Turn recording on or off for this thread; returns the previous value."""
     previous = STATE.recording
-    STATE.recording = _flag(is_recording, "is_recording")
+    STATE.recording = as_flag(is_recording, "is_recording")
     return previous
 
 
 def set_training(train_mode: bool) -> bool:
     """Turn the training flag on or off for this thread; returns the previous value."""
     previous = STATE.training
-    STATE.training = _flag(train_mode, "train_mode")
+    STATE.training = as_flag(train_mode, "train_mode")
     return previous
 
 
@@ -114,56 +106,6 @@ def is_recording() -> bool:
 
 def is_training() -> bool:
     return STATE.training
-
-
-def _as_list(value: Any) -> tuple[list, bool]:
-    if isinstance(value, (list, tuple)):
-        return list(value), False
-    return [value], True
-
-
-def _check_head(head: Any) -> None:
-    if not isinstance(head, ndarray):
-        raise TypeError(f"backward heads must be ndgrad arrays, not {type(head).__name__}")
-    if head._node is None:
-        raise NotRecordedError(not_recorded_message(head, "head"))
-    check_current(head)
-
-
-def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) -> list:
-    """One cotangent per head, checked against the head's shape (API.md semantics 1 and 2).
-
-    While the backward pass is recorded or forward mode is on, a head gradient that is an
-    ndgrad array is passed on as it is: its history and its tangents are part of what is
-    differentiated (the pullback is a function of the cotangent, too)."""
-    on_arrays = create_graph or STATE.forward_level > 0
-    if single:
-        given = [head_grads]
-    elif head_grads is None:
-        given = [None] * len(heads)
-    else:
-        given, _ = _as_list(head_grads)
-    if len(given) != len(heads):
-        raise ValueError(f"got {len(given)} head gradients for {len(heads)} heads; pass one "
-                         "per head (None for ones)")
-    result = []
-    for head, head_grad in zip(heads, given):
-        if head_grad is None:
-            data = numpy.ones(head.shape, dtype=head.dtype)
-            result.append(_wrap(data, type(head)) if on_arrays else data)
-            continue
-        data = to_numpy(head_grad)
-        if data.shape != head.shape:
-            raise ValueError(
-                f"head gradient has shape {data.shape} but the head has shape {head.shape}; "
-                f"pass out_grad with shape {head.shape} or omit it to use ones")
-        if on_arrays and isinstance(head_grad, ndarray):
-            result.append(head_grad if head_grad.dtype == head.dtype
-                          else head_grad.astype(head.dtype))
-        else:
-            data = data.astype(head.dtype, copy=False)
-            result.append(_wrap(data, type(head)) if on_arrays else data)
-    return result
 
 
 def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
@@ -176,15 +118,8 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
     the backward pass itself so the gradients can be differentiated again (and implies
     ``retain_graph``, since the new graph runs through the old one).
     """
-    heads, single = _as_list(heads)
-    retain_graph, create_graph = (_flag(retain_graph, "retain_graph"),
-                                  _flag(create_graph, "create_graph"))
-    for head in heads:
-        _check_head(head)
-    cotangents = _head_grads(heads, head_grads, single, create_graph)
-    with flags(training=_flag(train_mode, "train_mode")):
-        _engine.backward(heads, cotangents, retain_graph=retain_graph or create_graph,
-                         create_graph=create_graph)
+    _engine.backward_from(heads, head_grads, retain_graph=retain_graph,
+                          create_graph=create_graph, train_mode=train_mode)
 
 
 def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool | None = None,
@@ -199,50 +134,16 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
     that does not depend on them (the derivative of ``relu`` or of ``2 * x``): differentiating
     it again gives zeros. ``retain_graph`` defaults to ``create_graph``.
     """
-    heads, single_head = _as_list(heads)
-    variables, _ = _as_list(variables)
-    create_graph = _flag(create_graph, "create_graph")
-    train_mode = _flag(train_mode, "train_mode")
-    if retain_graph is not None:
-        retain_graph = _flag(retain_graph, "retain_graph")
-    for head in heads:
-        _check_head(head)
-    capture: dict = {}
-    for variable in variables:
-        if not isinstance(variable, ndarray):
-            raise TypeError(f"variables must be ndgrad arrays, not {type(variable).__name__}")
-        if variable._node is None:
-            raise ValueError(
-                f"a variable of shape {variable.shape} is not part of any recorded graph; "
-                "call attach_grad() on it before computing the heads inside "
-                "autograd.record()")
-        capture[variable._node, variable._index] = None
-    cotangents = _head_grads(heads, head_grads, single_head, create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
-    with flags(training=train_mode):
-        _engine.backward(heads, cotangents, retain_graph=retain_graph or create_graph,
-                         create_graph=create_graph, capture=capture)
-    results = []
-    for variable in variables:
-        value = capture[variable._node, variable._index]
-        if value is None:
-            value = numpy.zeros(variable.shape, dtype=variable.dtype)
-            if create_graph:
-                value = _engine.recorded_at(value, ((variable._node, variable._index),))
-        if not isinstance(value, ndarray):
-            # copied: one NumPy array may have reached several variables (x + y)
-            value = _wrap(numpy.array(value, dtype=variable.dtype), type(variable))
-        results.append(value)
-    return results
+    return _engine.gradients(heads, variables, head_grads, retain_graph=retain_graph,
+                             create_graph=create_graph, train_mode=train_mode)
 
 
 def mark_variables(variables: Any, gradients: Any, grad_reqs: Any = "write") -> None:
     """Make ``variables`` variables whose gradients backward writes into ``gradients``
     (arrays of the same shapes), with ``grad_reqs`` "write", "add" or "null" (one, or one
     per variable)."""
-    variables, _ = _as_list(variables)
-    gradients, _ = _as_list(gradients)
+    variables, _ = _engine.as_list(variables)
+    gradients, _ = _engine.as_list(gradients)
     reqs = [grad_reqs] * len(variables) if isinstance(grad_reqs, str) else list(grad_reqs)
     if not len(variables) == len(gradients) == len(reqs):
         raise ValueError(f"mark_variables got {len(variables)} variables, {len(gradients)} "
@@ -343,5 +244,5 @@ def detect_anomaly() -> Iterator[None]:
     ...     with autograd.record():
     ...         y = np.log(x)          # x holds a 0 -> AnomalyError: 'log' ... at this line
     """
-    with flags(anomaly=True):
+    with watching(ANOMALY):
         yield

@@ -30,10 +30,11 @@ import numpy
 
 from . import autograd
 from ._custom import custom_jvp, custom_vjp, start_variable
-from ._forward import tangents_of, with_tangent
+from ._forward import at_levels, tangents_of, with_tangent
 from ._ndarray import _wrap, check_differentiable, ndarray
 from ._pytree import broadcast_prefix, flatten, tree_map
 from ._state import STATE, flags, new_forward_level
+from .np import asarray, concatenate, moveaxis, reshape, stack, take
 
 __all__ = [
     "custom_jvp",
@@ -55,7 +56,6 @@ __all__ = [
 # -- arguments ---------------------------------------------------------------------------------
 def _as_float_array(value: Any, what: str) -> ndarray:
     """A leaf to differentiate with respect to: an ndgrad array of a float dtype."""
-    from .np import asarray
     array = value if isinstance(value, ndarray) else asarray(value)
     check_differentiable(array.dtype, what)
     return array
@@ -212,7 +212,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         if tangent.dtype != primal.dtype:
             tangent = tangent.astype(primal.dtype)
         duals.append(with_tangent(primal, level, tangent))
-    with flags(forward_levels=STATE.forward_levels + (level,)):
+    with at_levels(STATE.forward_levels + (level,)):
         out = f(*primal_def.unflatten(duals))
     out, aux = _split_aux(out, has_aux, "jvp")
     out_leaves, out_def = flatten(out)
@@ -262,7 +262,6 @@ def _one_hot(shape: tuple, dtype: Any, index: int) -> ndarray:
 def _stack_rows(rows: list, shape: tuple, template: ndarray) -> ndarray:
     """Rows (one per element of an array of ``shape``) stacked into ``shape + row shape``,
     with the rows' dtype; zeros of ``template``'s dtype when ``shape`` has no elements."""
-    from .np import reshape, stack
     if not rows:
         return _wrap(numpy.zeros(shape + template.shape, template.dtype), ndarray)
     return reshape(stack(rows), shape + rows[0].shape)
@@ -337,7 +336,6 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         if not any(leaf.size for leaf in differentiated):     # no JVP ran
             out, aux = call(*differentiated)
         out_leaves, out_def = flatten(out)
-        from .np import moveaxis
         blocks = []
         for o, head in enumerate(out_leaves):
             per_leaf = []
@@ -405,7 +403,6 @@ def _shape(leaf: Any) -> tuple:
 def _example_of(leaf: ndarray, axis: int, index: int | None) -> ndarray:
     """Example ``index`` of a mapped leaf along ``axis``; for None, zeros of an example's
     shape and dtype (what an empty batch calls ``f`` on)."""
-    from .np import take
     if index is None:
         return _wrap(numpy.zeros(leaf.shape[:axis] + leaf.shape[axis + 1:], leaf.dtype), ndarray)
     return take(leaf, index, axis=axis)
@@ -501,7 +498,6 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         if chunk_size < 1:
             raise ValueError(f"vmap chunk_size must be at least 1, not {chunk_size}; pass None "
                              "to run every example in one chunk")
-    from .np import asarray, concatenate, stack
 
     def vmap_f(*args: Any) -> Any:
         per_argument = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy
 
 from ._ndarray import _wrap, ndarray, sharing_numpy_memory, to_numpy
-from ._registry import public
+from ._publish import public
 from .errors import FileFormatError
 
 try:

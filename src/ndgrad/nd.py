@@ -11,17 +11,23 @@ mx`` then ``mx.nd.array(...)``, ``mx.autograd.record()`` runs MXNet 1.x snippets
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
 import numpy as _numpy
 
-from . import ops as _ops  # noqa: F401
+from . import (
+    _methods,  # noqa: F401  (declares the ops, binds the operators)
+    _ndarray,
+)
+from ._axes import ndim_of, normalize_axes
 from ._device import require_cpu as _require_cpu
-from ._ndarray import _wrap, as_operand, holds_history, ndarray, to_numpy
+from ._ndarray import _wrap, holds_history, ndarray, to_numpy
 from ._registry import REGISTRY as _REGISTRY
+from ._shaping import as_operand
+from .np.linalg import norm as _np_norm
 from .ops import random as _random
-from .ops.axes import ndim_of, normalize_axes
 from .ops.linalg import euclidean_norm_ as _euclidean_norm
 
 
@@ -81,8 +87,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1.0, repeat: int = 1, ctx: 
 def norm(data: Any, ord: int = 2, axis: Any = None, keepdims: bool = False) -> Any:
     """The L2 norm over all elements (or ``axis``), as MXNet 1.x's ``nd.norm``."""
     if ord != 2:
-        from .np.linalg import norm as np_norm
-        return np_norm(data, ord=ord, axis=axis, keepdims=keepdims)
+        return _np_norm(data, ord=ord, axis=axis, keepdims=keepdims)
 
     return _euclidean_norm(data, axis=normalize_axes(axis, ndim_of(data)),
                            keepdims=keepdims)
@@ -108,3 +113,6 @@ for _name, _fn in _namespace.items():
     globals().setdefault(_name, _fn)
 for _name in ("zeros_like", "ones_like", "full_like"):
     globals()[_name] = _namespace[_name]   # these keep the class of their argument
+
+# ``ndgrad.ndarray.array(...)`` and friends: MXNet's ``from mxnet import ndarray as nd``
+_ndarray.MODULE_FALLBACK[:] = [sys.modules[__name__]]

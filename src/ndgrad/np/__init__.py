@@ -2,8 +2,8 @@
 
 import numpy as _numpy
 
+from .. import _methods  # noqa: F401  (declares the primitives, binds the operators)
 from .. import io as _io  # noqa: F401  (declares np.save/load/savez/from_dlpack, npx.save/load)
-from .. import ops as _ops  # noqa: F401  (declares the primitives)
 from .._ndarray import ndarray  # noqa: F401  (public name)
 from .._registry import REGISTRY as _REGISTRY
 from . import linalg, random  # noqa: F401

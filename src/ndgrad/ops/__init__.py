@@ -1,7 +1,5 @@
 """The primitives, by family. Importing this package declares them all in the registry."""
 
-from .._ndarray import bind_operators
-from .._registry import REGISTRY
 from . import (  # noqa: F401
     conv,
     creation,
@@ -17,5 +15,3 @@ from . import (  # noqa: F401
     special,
     statistics,
 )
-
-bind_operators({**REGISTRY.namespace("np"), **REGISTRY.namespace("ndarray")})

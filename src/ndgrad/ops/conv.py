@@ -15,11 +15,11 @@ import math
 
 import numpy
 
+from .._axes import shape_of
 from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
-from .._registry import public
+from .._publish import public
 from . import reductions
-from .axes import shape_of
 from .linalg import matmul_
 from .shape import reshape_
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy
 
+from .._axes import shape_of
 from .._device import require_cpu
-from .._ndarray import (_wrap, as_operand, default_dtype, holds_history, ndarray,
-                        sharing_numpy_memory, to_numpy)
-from .._registry import public
-from .axes import shape_of
+from .._ndarray import _wrap, default_dtype, holds_history, ndarray, sharing_numpy_memory, to_numpy
+from .._publish import public
+from .._shaping import as_operand
 
 
 def _new(data: numpy.ndarray, device: Any = None, ctx: Any = None, cls: type = ndarray):

@@ -28,13 +28,13 @@ from typing import Any, NamedTuple
 
 import numpy
 
+from .._axes import ndim_of, shape_of
 from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, primitive
-from .._registry import public
+from .._publish import public
 from ..errors import NoDerivativeError
 from . import reductions
-from .axes import ndim_of, shape_of
-from .creation import array, asarray
+from .creation import asarray
 from .elementwise import where
 from .linalg import _matrix_transpose, matmul_
 from .shape import reshape_

@@ -14,7 +14,7 @@ import numpy
 
 from .._ndarray import raw
 from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
-from .._registry import REGISTRY, public
+from .._publish import public, publish
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -28,7 +28,7 @@ def _elementwise(name, forward, numpy_fn=None, **kwargs):
     if "vjp" in kwargs and "jvp" not in kwargs and "pushforward" not in kwargs:
         kwargs["jvp"] = ELEMENTWISE
     prim = primitive(name, forward, **kwargs)
-    REGISTRY.add(prim, name, numpy=numpy_fn if numpy_fn is not None else forward)
+    publish(prim, name, numpy=numpy_fn if numpy_fn is not None else forward)
     return prim
 
 
@@ -77,7 +77,7 @@ multiply = _elementwise("multiply", numpy.multiply, saves=OTHER_INPUTS,
 divide = _elementwise("divide", numpy.true_divide, numpy_fn=(numpy.true_divide, numpy.divide),
                       vjp=(lambda g, ans, x1, x2: g / x2,
                            lambda g, ans, x1, x2: -(g / x2) * (x1 / x2)))
-REGISTRY.add(divide, "true_divide")
+publish(divide, "true_divide")
 
 
 def _power(x1, x2):
@@ -109,7 +109,7 @@ reciprocal = _elementwise(
     doc="ndgrad's differentiable numpy.reciprocal: 1/x, with gradient -1/x^2 (inf at 0). On "
         "integers it is NumPy's integer reciprocal, which carries no gradient.")
 absolute = _elementwise("absolute", numpy.absolute, vjp=_abs_slope)
-REGISTRY.add(absolute, "abs")
+publish(absolute, "abs")
 fabs = _elementwise("fabs", numpy.fabs, vjp=_abs_slope,
                     doc="ndgrad's differentiable numpy.fabs: |x| as a float; gradient sign(x), "
                         "0 at 0 (as abs).")
@@ -202,10 +202,10 @@ hypot = _elementwise(
         "xi / hypot, 0 at the origin (the subgradient of least norm, as linalg.norm of 0).")
 deg2rad = _elementwise("deg2rad", numpy.deg2rad, saves=NOTHING,
                        vjp=lambda g, ans, x: g * _RADIANS_PER_DEGREE)
-REGISTRY.add(deg2rad, "radians", numpy=numpy.radians)
+publish(deg2rad, "radians", numpy=numpy.radians)
 rad2deg = _elementwise("rad2deg", numpy.rad2deg, saves=NOTHING,
                        vjp=lambda g, ans, x: g / _RADIANS_PER_DEGREE)
-REGISTRY.add(rad2deg, "degrees", numpy=numpy.degrees)
+publish(rad2deg, "degrees", numpy=numpy.degrees)
 
 
 def _sinc_family(x, n):
@@ -405,7 +405,7 @@ def clip(a, a_min=None, a_max=None):
     return clip_(a, a_min, a_max)
 
 
-REGISTRY.add(clip, numpy=numpy.clip)
+publish(clip, numpy=numpy.clip)
 
 # -- remainders, signs, replacements ------------------------------------------------------------
 _REMAINDER_DOC = (
@@ -417,7 +417,7 @@ remainder = _elementwise(
     # floor_divide, not floor(x1 / x2): NumPy's own quotient, consistent with its remainder
     vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * floor_divide(x1, x2))),
     doc=_REMAINDER_DOC.format(name="remainder (alias mod)", rounding="floor"))
-REGISTRY.add(remainder, "mod")
+publish(remainder, "mod")
 fmod = _elementwise("fmod", numpy.fmod,
                     vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * trunc(x1 / x2))),
                     doc=_REMAINDER_DOC.format(name="fmod", rounding="trunc"))
@@ -450,7 +450,7 @@ ceil = _elementwise("ceil", numpy.ceil, nondiff=True)
 trunc = _elementwise("trunc", numpy.trunc, nondiff=True)
 rint = _elementwise("rint", numpy.rint, nondiff=True)
 round_ = _elementwise("round", numpy.round, nondiff=True)
-REGISTRY.add(round_, "around")
+publish(round_, "around")
 floor_divide = _elementwise("floor_divide", numpy.floor_divide, nondiff=True)
 
 # Comparisons: boolean results, never a gradient.

@@ -10,45 +10,15 @@ from __future__ import annotations
 
 import numpy
 
-from .._ndarray import _wrap, ndarray, to_numpy
-from .._primitive import LINEAR, NOTHING, SHAPES, primitive
-from .._registry import public
+from .._axes import ndim_of, normalize_axis, shape_of
+from .._ndarray import ndarray
+from .._primitive import NOTHING, primitive
+from .._publish import public
+from .._shaping import broadcast_to_, concatenate_, reshape_, split_
 from .._state import STATE
 from ..errors import NoDerivativeError
-from .axes import ndim_of, normalize_axis, shape_of
 from .creation import asarray
-from .shape import astype_, at_least, broadcast_to_, getitem_, reshape_, scatter_add
-
-
-def _concatenate(*arrays, axis, dtype=None, casting="same_kind"):
-    return numpy.concatenate(arrays, axis=axis, dtype=dtype, casting=casting)
-
-
-def _concatenate_pullback(g, ans, inputs, params, wanted):
-    axis = params["axis"]
-    ends = numpy.cumsum([shape_of(x)[axis] for x in inputs])
-    pieces = split_(g, indices=tuple(int(end) for end in ends[:-1]), axis=axis)
-    return [piece if want else None for piece, want in zip(pieces, wanted)]
-
-
-def _split_pullback(g, ans, inputs, params, wanted):
-    pieces = g if isinstance(g, tuple) else (g,)    # a split into one piece has one output
-    return (concatenate_(*pieces, axis=params["axis"]),)
-
-
-def _concatenate_pushforward(tangents, ans, inputs, params):
-    """The tangents concatenated; an operand without one (a constant, maybe of an integer
-    dtype) contributes zeros."""
-    return concatenate_(*[_wrap(numpy.zeros(shape_of(x), dtype=ans.dtype), ndarray)
-                          if t is None else t for t, x in zip(tangents, inputs)], **params)
-
-
-concatenate_ = primitive("concatenate", _concatenate, saves=SHAPES,
-                         pullback=_concatenate_pullback, pushforward=_concatenate_pushforward)
-# a tuple of views, as many as the call asks for (n_outputs=None)
-split_ = primitive("split", lambda x, indices, axis: tuple(numpy.split(x, indices, axis=axis)),
-                   saves=NOTHING, view=True, n_outputs=None, pullback=_split_pullback,
-                   jvp=LINEAR)
+from .shape import at_least, getitem_, scatter_add
 
 
 @public(numpy=numpy.concatenate)
@@ -58,22 +28,6 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     if axis is None:
         arrays, axis = [reshape_(a, shape=(-1,)) for a in arrays], 0
     return concatenate_(*arrays, axis=axis, dtype=dtype, casting=casting)
-
-
-def pack(value, dtype=None):
-    """A (nested) list or tuple of arrays and numbers as one array, recorded as the stack of
-    its elements: ``np.array([a, b])``, ``np.sum([a, b])`` and ``x + [a, a]`` keep the
-    gradients of ``a`` and ``b``. The dtype is the one the raw data would get (a list takes
-    the default float dtype, as MXNet)."""
-    dtype = to_numpy(value, dtype).dtype
-
-    def packed(items):
-        parts = [packed(item) if isinstance(item, (list, tuple))
-                 else (item if item.dtype == dtype else astype_(item, dtype=dtype))
-                 if isinstance(item, ndarray)
-                 else _wrap(numpy.asarray(item, dtype=dtype), ndarray) for item in items]
-        return stack(parts)
-    return packed(value)
 
 
 @public(numpy=numpy.stack)

@@ -9,11 +9,11 @@ import warnings
 
 import numpy
 
+from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import ndarray, to_numpy
 from .._primitive import MULTILINEAR, OTHER_INPUTS, primitive
-from .._registry import public
+from .._publish import public
 from . import reductions
-from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .elementwise import absolute, multiply, where
 from .reductions import spread_over
 from .shape import astype, reshape_, swapaxes, transpose_

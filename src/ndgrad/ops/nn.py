@@ -8,11 +8,11 @@ import math
 
 import numpy
 
+from .._axes import ndim_of, normalize_axis, shape_of
 from .._ndarray import _wrap, default_dtype, ndarray, raw
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
-from .._registry import REGISTRY, public
+from .._publish import public, publish
 from .._state import STATE
-from .axes import ndim_of, normalize_axis, shape_of
 from .elementwise import absolute, exp, log, sqrt, tanh, where
 from .linalg import matmul_
 from .random import _GENERATOR, _LOCK
@@ -60,7 +60,7 @@ gelu = primitive("gelu", _gelu, jvp=ELEMENTWISE,
 
 for _name, _function in (("relu", relu), ("sigmoid", sigmoid), ("softplus", softplus),
                          ("gelu", gelu), ("tanh", tanh)):
-    REGISTRY.add(_function, _name, namespaces=("npx",))
+    publish(_function, _name, namespaces=("npx",))
 
 # SELU's constants (Klambauer et al. 2017), as MXNet's
 _SELU_SCALE = 1.0507009873554804934193349852946

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import numpy
 
 from .._ndarray import ndarray, raw
-from .._registry import REGISTRY, public
+from .._publish import public, publish
 from .creation import _float_dtype, _new
 
 _GENERATOR = [numpy.random.default_rng()]
@@ -91,7 +91,7 @@ class Generator:
             self._draw("shuffle", x, axis=axis)
 
 
-REGISTRY.add(Generator, "Generator", namespaces=("np.random",))
+publish(Generator, "Generator", namespaces=("np.random",))
 
 
 @public(namespaces=("np.random",))
@@ -154,7 +154,7 @@ def random(size=None, dtype=None, *, device=None, ctx=None):
     return _shared().random(size, dtype, device=device, ctx=ctx)
 
 
-REGISTRY.add(random, "random_sample", namespaces=("np.random",))
+publish(random, "random_sample", namespaces=("np.random",))
 
 
 @public(namespaces=("np.random",))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy
 
+from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
-from .._registry import REGISTRY, public
+from .._publish import public, publish
 from .._state import STATE
-from .axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .elementwise import sqrt, where
 from .shape import astype, broadcast_to_, getitem_, reshape_, scatter_add, transpose_
 
@@ -265,8 +265,8 @@ def min(a, axis=None, out=None, keepdims=False):
     return _reduce(amin_, a, axis, keepdims)
 
 
-REGISTRY.add(max, "amax")
-REGISTRY.add(min, "amin")
+publish(max, "amax")
+publish(min, "amin")
 
 
 @public(numpy=numpy.argmax)

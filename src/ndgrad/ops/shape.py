@@ -12,49 +12,15 @@ from __future__ import annotations
 import numpy
 from numpy.exceptions import AxisError
 
+from .._axes import ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import _wrap, ndarray
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
-from .._registry import REGISTRY, public
-from .._state import STATE
+from .._publish import public, publish
+from .._shaping import astype_, broadcast_to_, reshape_, transpose_
 from ..errors import InPlaceModifiedError
-from .axes import ndim_of, normalize_axes, normalize_axis, shape_of
 from .creation import asarray
 
-
-def _sum_to_shape(g, shape):
-    """Sum a broadcast array down to ``shape`` (the adjoint of broadcast_to)."""
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and g.shape[lead + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if lead or g.shape != shape else g
-
-
-def _broadcast_to(x, shape):
-    view = numpy.broadcast_to(x, shape)
-    # First-order rules only read their arguments, so the read-only view (no memory) serves;
-    # an array a user may hold and write into is a copy.
-    return view if STATE.raw_rules else numpy.array(view)
-
-
-reshape_ = primitive("reshape", numpy.reshape, saves=SHAPES, view=True, jvp=LINEAR,
-                     vjp=lambda g, ans, x, shape: reshape_(g, shape=x.shape))
-transpose_ = primitive("transpose", numpy.transpose, saves=NOTHING, view=True, jvp=LINEAR,
-                       vjp=lambda g, ans, x, axes: transpose_(
-                           g, axes=tuple(numpy.argsort(axes))))
-broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES, jvp=LINEAR,
-                          vjp=lambda g, ans, x, shape: sum_to_shape(g, shape=x.shape))
-sum_to_shape = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES, jvp=LINEAR,
-                         vjp=lambda g, ans, x, shape: broadcast_to_(g, shape=x.shape))
-astype_ = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES, jvp=LINEAR,
-                    vjp=lambda g, ans, x, dtype: astype_(g, dtype=x.dtype))
 copy_ = primitive("copy", numpy.copy, saves=NOTHING, jvp=LINEAR, vjp=lambda g, ans, x: g)
-# the same data as a new point of the graph: where func.grad's inner variables begin
-identity = primitive("identity", lambda x: x, saves=NOTHING, view=True,
-                     vjp=lambda g, ans, x: g, jvp=LINEAR)
-
-
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``: differentiable between float dtypes (the gradient is cast back);
     a cast to an integer or bool dtype gives a result with no gradient."""
@@ -158,7 +124,7 @@ def size(a, axis=None):
     return numpy.size(getattr(a, "_data", a), axis)
 
 
-REGISTRY.add(astype)
+publish(astype)
 
 
 def _is_basic_index(key):

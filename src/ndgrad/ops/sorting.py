@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy
 
+from .._axes import ndim_of, normalize_axis
 from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, primitive
-from .._registry import public
-from .axes import ndim_of, normalize_axis
+from .._publish import public
 
 
 def _gather(x, indices, inverse, axis):

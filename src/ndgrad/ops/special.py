@@ -14,11 +14,11 @@ from fractions import Fraction
 
 import numpy
 
+from .._axes import normalize_axes, shape_of
 from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, primitive
-from .._registry import REGISTRY, public
+from .._publish import public, publish
 from . import nn  # nn's gelu imports erf from here when first called: no import cycle
-from .axes import normalize_axes, shape_of
 from .creation import asarray
 from .elementwise import absolute, exp, log, where
 from .reductions import sum as reduce_sum
@@ -29,7 +29,7 @@ def _special(name, kernel, **kwargs):
     """Declare an elementwise primitive over a float64 kernel; publish it in scipy.special.
     Its Jacobian is diagonal, so its VJP rule serves as its JVP rule."""
     prim = primitive(name, _real(kernel), jvp=ELEMENTWISE, **kwargs)
-    REGISTRY.add(prim, name, namespaces=("scipy.special",))
+    publish(prim, name, namespaces=("scipy.special",))
     return prim
 
 
@@ -266,7 +266,7 @@ def digamma(x):
     return polygamma_(x, n=0)
 
 
-REGISTRY.add(digamma, "psi", namespaces=("scipy.special",))
+publish(digamma, "psi", namespaces=("scipy.special",))
 
 
 @public(namespaces=("scipy.special",))
@@ -385,7 +385,7 @@ xlogy = primitive("xlogy", _xlogy, jvp=ELEMENTWISE,
                   vjp=(lambda g, ans, x, y: g * log(y), _xlogy_y_vjp),
                   doc="ndgrad's differentiable scipy.special.xlogy: x log(y), and 0 where "
                       "x == 0 (unless y is nan).")
-REGISTRY.add(xlogy, "xlogy", namespaces=("scipy.special",))
+publish(xlogy, "xlogy", namespaces=("scipy.special",))
 
 
 @public(namespaces=("scipy.special",))

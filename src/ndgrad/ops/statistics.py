@@ -7,9 +7,9 @@ import warnings
 
 import numpy
 
+from .._axes import kept_shape, normalize_axes, normalize_axis
 from .._ndarray import raw
-from .._registry import public
-from .axes import kept_shape, normalize_axes, normalize_axis
+from .._publish import public
 from .creation import asarray
 from .elementwise import where
 from .reductions import max, mean, min, sum

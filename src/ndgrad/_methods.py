@@ -1,0 +1,116 @@
+"""The array's operators and methods, bound from the registry once every op is declared.
+
+``x + y`` and ``np.add(x, y)`` are the same function: the tables below name, for each operator
+and for the NumPy-style methods, the public function it calls. ``backward``, ``at``,
+``reshape`` and ``transpose`` are bound here too, so the array module below never reaches up
+to the engine or the ops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ops  # noqa: F401  (declares every op before the tables are bound)
+from ._engine import backward_from
+from ._ndarray import ndarray
+from ._registry import REGISTRY
+from .ops.shape import IndexUpdates, reshape, transpose
+
+# Operators: dunder name -> (public name in the "np" or "ndarray" namespace, operands swapped?).
+OPERATORS = {
+    "__add__": ("add", False), "__radd__": ("add", True),
+    "__sub__": ("subtract", False), "__rsub__": ("subtract", True),
+    "__mul__": ("multiply", False), "__rmul__": ("multiply", True),
+    "__truediv__": ("divide", False), "__rtruediv__": ("divide", True),
+    "__pow__": ("power", False), "__rpow__": ("power", True),
+    "__floordiv__": ("floor_divide", False), "__rfloordiv__": ("floor_divide", True),
+    "__mod__": ("remainder", False), "__rmod__": ("remainder", True),
+    "__matmul__": ("matmul", False), "__rmatmul__": ("matmul", True),
+    "__lt__": ("less", False), "__le__": ("less_equal", False),
+    "__gt__": ("greater", False), "__ge__": ("greater_equal", False),
+    "__eq__": ("equal", False), "__ne__": ("not_equal", False),
+    "__and__": ("bitwise_and", False), "__rand__": ("bitwise_and", True),
+    "__or__": ("bitwise_or", False), "__ror__": ("bitwise_or", True),
+    "__xor__": ("bitwise_xor", False), "__rxor__": ("bitwise_xor", True),
+    "__invert__": ("invert", False),
+    "__neg__": ("negative", False), "__pos__": ("positive", False),
+    "__abs__": ("absolute", False), "__getitem__": ("_getitem", False),
+}
+
+# Methods with NumPy's method signature, taking the array as the first argument.
+METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var", "cumsum",
+           "clip", "dot", "flatten", "astype", "copy", "sort", "squeeze", "swapaxes", "ravel",
+           "repeat", "take", "diagonal", "trace", "nonzero", "argpartition", "searchsorted",
+           "cumprod", "all", "any")
+
+
+def bind(namespace: dict[str, Any]) -> None:
+    """Bind the operator and method tables above to the registry's public functions, and the
+    methods below."""
+    for dunder, (name, swapped) in OPERATORS.items():
+        unary = dunder in ("__neg__", "__pos__", "__abs__", "__invert__")
+        setattr(ndarray, dunder, _operator(namespace[name], swapped, unary))
+    for name in METHODS:
+        if name in namespace:
+            setattr(ndarray, name, _method(namespace[name]))
+    ndarray.reshape = _reshape
+    ndarray.transpose = _transpose
+    ndarray.backward = _backward
+    ndarray.at = property(_at)
+
+
+def _operator(function: Any, swapped: bool, unary: bool) -> Any:
+    if unary:
+        def operator(self: ndarray) -> Any:
+            return function(self)
+    elif swapped:
+        def operator(self: ndarray, other: Any) -> Any:
+            return function(other, self)
+    else:
+        def operator(self: ndarray, other: Any) -> Any:
+            return function(self, other)
+    return operator
+
+
+def _method(function: Any) -> Any:
+    def method(self: ndarray, *args: Any, **kwargs: Any) -> Any:
+        return function(self, *args, **kwargs)
+    method.__name__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+def _reshape(self: ndarray, *shape: Any, **kwargs: Any) -> ndarray:
+    """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, as NumPy."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return reshape(self, shape, **kwargs)
+
+
+def _transpose(self: ndarray, *axes: Any) -> ndarray:
+    """``x.transpose(1, 0)`` or ``x.transpose((1, 0))``, as NumPy."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+def _backward(self: ndarray, out_grad: Any = None, retain_graph: bool = False,
+              create_graph: bool = False, train_mode: bool = True) -> None:
+    """Backpropagate from this array: fill the ``.grad`` of every variable it depends on.
+
+    ``out_grad`` is the head gradient: for every variable ``x``,
+    ``x.grad = sum_i out_grad[i] * d self[i] / d x``. Omitted, it is ones of this array's
+    shape (so a non-scalar head gives the gradient of its sum), as MXNet.
+    See ``ndgrad.autograd.backward``.
+    """
+    backward_from(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
+                  train_mode=train_mode)
+
+
+def _at(self: ndarray) -> Any:
+    """Functional indexed updates, recorded and differentiable (the in-graph form of
+    ``x[index] = values``): ``x.at[index].set(values)``, ``x.at[index].add(values)``."""
+    return IndexUpdates(self)
+
+
+bind({**REGISTRY.namespace("np"), **REGISTRY.namespace("ndarray")})
