@@ -28,7 +28,7 @@ from ._registry import REGISTRY as _REGISTRY
 from ._shaping import as_operand
 from .np.linalg import norm as _np_norm
 from .ops import random as _random
-from .ops.linalg import euclidean_norm_ as _euclidean_norm
+from .ops.norms import euclidean_norm_ as _euclidean_norm
 
 
 class NDArray(ndarray):

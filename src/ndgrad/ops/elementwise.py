@@ -15,6 +15,7 @@ import numpy
 from .._ndarray import raw
 from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
 from .._publish import public, publish
+from .sorting import nonzero
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -370,7 +371,6 @@ def where(condition, x=None, y=None):
     gradient goes the same way, and the condition gets none. With the condition alone it is
     ``np.nonzero(condition)``, as NumPy."""
     if x is None and y is None:
-        from .sorting import nonzero  # here: sorting may come to need this module
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")

@@ -18,7 +18,7 @@ from .linalg import matmul_
 from .random import _GENERATOR, _LOCK
 from .reductions import max, mean, sum, sum_
 from .shape import astype, expand_dims, getitem, getitem_, reshape_, transpose_
-from .special import erf
+from .special import as_float, erf
 
 # -- activations -------------------------------------------------------------------------------
 # Elementwise: each VJP rule is g times a slope, and serves as the JVP rule (ELEMENTWISE).
@@ -490,3 +490,25 @@ def sequence_mask(data, sequence_length=None, use_sequence_length=None, value=0.
     keep = keep.reshape(keep.shape + (1,) * (len(shape) - 2))
     # the fill takes data's dtype, as an assignment would
     return where(keep, data, numpy.asarray(value, dtype=numpy.asarray(raw(data)).dtype))
+
+
+# -- scipy.special's functions of this family ----------------------------------------
+@public(namespaces=("scipy.special",))
+def expit(x):
+    """ndgrad's differentiable scipy.special.expit: the logistic sigmoid 1/(1 + exp(-x)),
+    stable for large |x|; the same primitive as npx.sigmoid."""
+    return sigmoid(as_float(x))
+
+
+@public("softmax", namespaces=("scipy.special",))
+def scipy_softmax(x, axis=None):
+    """ndgrad's differentiable scipy.special.softmax: exp(x) normalised over ``axis`` (all
+    elements when None, SciPy's default); npx.softmax's computation."""
+    return softmax(as_float(x), axis=axis)
+
+
+@public("log_softmax", namespaces=("scipy.special",))
+def scipy_log_softmax(x, axis=None):
+    """ndgrad's differentiable scipy.special.log_softmax: x minus logsumexp(x) over ``axis``
+    (all elements when None, SciPy's default); npx.log_softmax's computation."""
+    return log_softmax(as_float(x), axis=axis)

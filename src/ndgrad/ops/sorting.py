@@ -13,6 +13,7 @@ from .._axes import ndim_of, normalize_axis
 from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, primitive
 from .._publish import public
+from .._shaping import reshape_
 
 
 def _gather(x, indices, inverse, axis):
@@ -79,7 +80,6 @@ def _along(a, axis, order=None):
         raise NotImplementedError("order=... applies to structured arrays, which ndgrad does "
                                   "not have")
     if axis is None:
-        from .shape import reshape_
         return reshape_(a, shape=(-1,)), 0
     return a, normalize_axis(axis, ndim_of(a))
 

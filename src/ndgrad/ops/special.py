@@ -18,7 +18,6 @@ from .._axes import normalize_axes, shape_of
 from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, primitive
 from .._publish import public, publish
-from . import nn  # nn's gelu imports erf from here when first called: no import cycle
 from .creation import asarray
 from .elementwise import absolute, exp, log, where
 from .reductions import sum as reduce_sum
@@ -355,17 +354,10 @@ logit = _special("logit", _logit, vjp=lambda g, ans, x: g / (x * (1 - x)),
                  doc="ndgrad's differentiable scipy.special.logit: log(p / (1 - p)).")
 
 
-def _as_float(x):
+def as_float(x):
     """``x`` as an ndarray of a float dtype: SciPy computes integers and bools in float64."""
     x = x if isinstance(x, ndarray) else asarray(x)
     return x.astype(numpy.float64) if x.dtype.kind in "biu" else x
-
-
-@public(namespaces=("scipy.special",))
-def expit(x):
-    """ndgrad's differentiable scipy.special.expit: the logistic sigmoid 1/(1 + exp(-x)),
-    stable for large |x|; the same primitive as npx.sigmoid."""
-    return nn.sigmoid(_as_float(x))
 
 
 def _xlogy(x, y):
@@ -395,7 +387,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     the graph). ``b`` weights the terms and is differentiable too. With ``return_sign``, the
     result is (log|s|, sign(s)), the sign a constant array; otherwise a negative sum gives
     nan, as SciPy."""
-    a = _as_float(a)
+    a = as_float(a)
     if b is not None and shape_of(b) != a.shape:    # the maximum is taken over a's broadcast
         a = broadcast_to_(a, shape=numpy.broadcast_shapes(a.shape, shape_of(b)))
     raw = to_numpy(a)
@@ -413,17 +405,3 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
             return log(total) + shift
         sign = numpy.sign(to_numpy(total))
         return log(absolute(total)) + shift, asarray(sign)
-
-
-@public(namespaces=("scipy.special",))
-def softmax(x, axis=None):
-    """ndgrad's differentiable scipy.special.softmax: exp(x) normalised over ``axis`` (all
-    elements when None, SciPy's default); npx.softmax's computation."""
-    return nn.softmax(_as_float(x), axis=axis)
-
-
-@public(namespaces=("scipy.special",))
-def log_softmax(x, axis=None):
-    """ndgrad's differentiable scipy.special.log_softmax: x minus logsumexp(x) over ``axis``
-    (all elements when None, SciPy's default); npx.log_softmax's computation."""
-    return nn.log_softmax(_as_float(x), axis=axis)
