@@ -9,12 +9,14 @@ the totals to the gradient sinks that ``attach_grad`` created.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
 from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
+from ._forward import ANSWER_TANGENTS as answer_tangents
 from ._node import ZERO_DERIVATIVE, GradSink, Node
 from ._shaping import fit_gradient
 from ._state import STATE, as_flag, flags
@@ -54,36 +56,6 @@ def _recorded_operands(node: Node) -> tuple[tuple[Node, int], ...]:
                  for position, parent in enumerate(node.parents) if parent is not None)
 
 
-def _count_dependents(roots: Sequence[Node], targets: set | None = None) -> dict[Node, int]:
-    """For each node reachable from the roots, how many reachable nodes use its output.
-
-    With ``targets`` (the nodes whose gradients ``autograd.grad`` captures), only the nodes on
-    a path from a root to a target are counted: backward walks no further, so it neither
-    computes gradients nobody asked for nor frees graph beyond the targets (a checkpoint's
-    recomputation, or a custom rule's, stops where the caller's graph begins).
-    """
-    if targets is not None:
-        on_path = _leading_to(roots, targets)
-        roots = [root for root in roots if root in on_path]
-    dependents: dict[Node, int] = {}
-    stack = []
-    for root in roots:
-        if root not in dependents:
-            dependents[root] = 0
-            stack.append(root)
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if parent is None or (targets is not None and parent not in on_path):
-                continue
-            if parent in dependents:
-                dependents[parent] += 1
-            else:
-                dependents[parent] = 1
-                stack.append(parent)
-    return dependents
-
-
 def _leading_to(roots: Sequence[Node], targets: set) -> set:
     """The nodes reachable from ``roots`` from which some node of ``targets`` is reachable
     (targets included): an iterative depth-first walk, deciding each node after its parents."""
@@ -104,22 +76,30 @@ def _leading_to(roots: Sequence[Node], targets: set) -> set:
     return {node for node, lead in leads.items() if lead}
 
 
-def _accumulate(pending: dict, node: Node, index: int, grad: Any) -> None:
-    """Add ``grad`` to what has reached output ``index`` of ``node`` so far."""
-    if len(node.shapes) > 1:
-        slots = pending.get(node)
-        if slots is None:
-            slots = pending[node] = [None] * len(node.shapes)
-        slots[index] = grad if slots[index] is None else slots[index] + grad
-    elif node in pending:
-        pending[node] = pending[node] + grad
+def _accumulate(pending: dict, waiting: list, node: Node, index: int, grad: Any) -> None:
+    """Add ``grad`` to what has reached output ``index`` of ``node`` so far (None: the node is
+    reached with derivative zero, as through sign or floor); a node reached for the first
+    time joins the ``waiting`` heap."""
+    if node not in pending:
+        heapq.heappush(waiting, (-node.seq, node))
+        if node.more is None:
+            pending[node] = grad
+            return
+        pending[node] = [None] * node.n_outputs
+    if grad is None:
+        return
+    if node.more is None:
+        total = pending[node]
+        pending[node] = grad if total is None else total + grad
     else:
-        pending[node] = grad
+        slots = pending[node]
+        slots[index] = grad if slots[index] is None else slots[index] + grad
 
 
 def _full_cotangent(node: Node, slots: list, create_graph: bool) -> tuple:
     """A multi-output node's cotangents, with zeros for outputs nothing flowed into."""
-    zeros = [numpy.zeros(shape, dtype) for shape, dtype in zip(node.shapes, node.dtypes)]
+    zeros = [numpy.zeros(node.output(index)[0], node.output(index)[1])
+             for index in range(len(slots))]
     return tuple(slot if slot is not None else (_wrap(z, ndarray) if create_graph else z)
                  for slot, z in zip(slots, zeros))
 
@@ -254,104 +234,125 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
     heads' shapes (raw NumPy, or ndarrays when ``create_graph``). With ``capture`` (a dict
     keyed by ``(node, output index)``), the gradients reaching those nodes are stored in it
     instead of being delivered to sinks: that is ``autograd.grad``.
-    """
 
+    Nodes are taken from a heap in decreasing sequence order: every node that uses a node's
+    output was created after it, so when a node is taken, all the gradient it will receive
+    has arrived (and nothing is counted beforehand).
+    """
     # The rules run on ndarrays when the backward pass is recorded, and in forward mode, whose
     # tangents ride on the saved arrays (forward-over-reverse); otherwise on raw NumPy.
     on_arrays = create_graph or STATE.forward_level > 0
     pending: dict[Node, Any] = {}
+    waiting: list = []
     for head, grad in zip(heads, head_grads):
         if head._node.released:
             raise GraphReleasedError(
                 f"the graph of this head (shape {head.shape}) was freed by an earlier "
                 "backward; pass retain_graph=True to the first backward to differentiate it "
                 "again")
-        _accumulate(pending, head._node, head._index, grad)
+        _accumulate(pending, waiting, head._node, head._index, grad)
+    # autograd.grad walks only the nodes on a path to a target: it neither computes gradients
+    # nobody asked for nor frees graph beyond the targets (a checkpoint's recomputation, or a
+    # custom rule's, stops where the caller's graph begins)
     targets = None if capture is None else {node for node, _ in capture}
-    dependents = _count_dependents([head._node for head in heads], targets)
-    ready = [node for node in pending if dependents.get(node) == 0]
+    on_path = None if targets is None else _leading_to([h._node for h in heads], targets)
 
     # NumPy's warnings belong to the forward, where the user's values are: a rule meeting the
     # forward's singular point (the slope of sqrt at 0) gives inf or nan silently, as backward's
     # answer, never a warning the user's own code did not cause
     with flags(recording=create_graph, raw_rules=not on_arrays), \
             numpy.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        while ready:
-            node = ready.pop()
-            grad = pending.pop(node, None)
-            if grad is not None and node.hooks is not None:
-                grad = _run_hooks(node, grad, on_arrays)
+        while waiting:
+            node = heapq.heappop(waiting)[1]
+            grad = pending.pop(node)
+            if on_path is not None and node not in on_path:
+                continue
+            if isinstance(grad, list) and all(slot is None for slot in grad):
+                grad = None
             if grad is None:
-                if capture is None and node.sink is not None and node.sink.grad_req == "write":
-                    # reached, with derivative zero (sign, floor): "write" overwrites with zeros
-                    _deliver(node.sink, numpy.zeros(node.shapes[0], node.dtypes[0]), node,
-                             on_arrays, create_graph)
-            else:
-                if capture is not None:
-                    # each node is passed once, so its total gradient is final here
-                    for index in range(len(node.shapes)):
-                        if (node, index) in capture:
-                            value = grad[index] if isinstance(grad, list) else grad
-                            if create_graph and value is not None:
-                                value = recorded_at(value, ((node, index),))
-                            capture[node, index] = value
-                elif node.sink is not None:
-                    _deliver(node.sink, grad, node, on_arrays, create_graph)
-            if node.primitive is None:
+                _reached_with_zero(node, pending, waiting, on_path, capture, retain_graph,
+                                   targets, on_arrays, create_graph)
+                continue
+            if node.hooks is not None:
+                grad = _run_hooks(node, grad, on_arrays)
+            if capture is not None:
+                # each node is taken once, so its total gradient is final here
+                for index in range(node.n_outputs):
+                    if (node, index) in capture:
+                        value = grad[index] if isinstance(grad, list) else grad
+                        if create_graph and value is not None:
+                            value = recorded_at(value, ((node, index),))
+                        capture[node, index] = value
+            elif node.sink is not None:
+                _deliver(node.sink, grad, node, on_arrays, create_graph)
+            primitive = node.primitive
+            if primitive is None:
                 continue
             if node.released:
                 raise GraphReleasedError(
                     f"the graph through '{node.name}' was freed by an earlier backward; pass "
                     "retain_graph=True to the first backward to differentiate it again")
+            if node.inputs is not None or node.ans_counter is not None:
+                node.check_versions()
+            if node.more is not None:
+                grad = _full_cotangent(node, grad, on_arrays)
             parents = node.parents
-            if grad is not None:
-                if node.versions is not None or node.ans_versions is not None:
-                    node.check_versions()
-                if isinstance(grad, list):
-                    grad = _full_cotangent(node, grad, on_arrays)
-                inputs, ans = node.inputs, node.ans
-                if on_arrays:
-                    if ans is not None:
-                        ans = _answer_arrays(node)
-                elif inputs is not None:
-                    inputs = [value._data if isinstance(value, ndarray) else value
-                              for value in inputs]
-                if inputs is None:
-                    inputs = (None,) * len(parents)
-                # a parent node is truthy, a constant operand (None) is not
-                wanted = parents if capture is None else tuple(
-                    parent if parent in dependents else None for parent in parents)
-                operand_grads = node.primitive.pullback(grad, ans, inputs, node.params, wanted)
-                for watcher in STATE.watchers:
-                    watcher.after_rule(node, grad, operand_grads)
-                # drop references at once, so dead arrays do not raise the peak memory
-                del grad, ans, inputs
-            else:
-                operand_grads = (None,) * len(parents)
+            inputs, ans = node.inputs, node.ans
+            if on_arrays:
+                if ans is not None:
+                    ans = _answer_arrays(node)
+            elif inputs is not None:
+                inputs = [value._data if isinstance(value, ndarray) else value
+                          for value in inputs]
+            if inputs is None:
+                inputs = (None,) * len(parents)
+            # a parent node is truthy, a constant operand (None) is not
+            wanted = parents if on_path is None else tuple(
+                parent if parent in on_path else None for parent in parents)
+            operand_grads = primitive.pullback(grad, ans, inputs, node.params, wanted)
+            for watcher in STATE.watchers:
+                watcher.after_rule(node, grad, operand_grads)
+            # drop references at once, so dead arrays do not raise the peak memory
+            del grad, ans, inputs
             parent_indices = node.parent_indices
-            for position, parent in enumerate(parents):
-                if parent is None or parent not in dependents:
+            for position, parent in enumerate(wanted):
+                if parent is None:
                     continue
                 operand_grad = operand_grads[position]
-                if operand_grad is not None:
-                    index = parent_indices[position] if parent_indices else 0
-                    shape, dtype = parent.shapes[index], parent.dtypes[index]
-                    if operand_grad.shape != shape or (operand_grad.dtype is not dtype
-                                                       and operand_grad.dtype != dtype):
-                        operand_grad = fit_gradient(operand_grad, shape, dtype)
-                    if create_graph:
-                        operand_grad = recorded_at(operand_grad, _recorded_operands(node))
-                    if parent in pending or len(parent.shapes) > 1:
-                        _accumulate(pending, parent, index, operand_grad)
-                    else:
-                        pending[parent] = operand_grad
-                dependents[parent] -= 1
-                if dependents[parent] == 0:
-                    ready.append(parent)
+                index = parent_indices[position] if parent_indices else 0
+                if operand_grad is None:
+                    _accumulate(pending, waiting, parent, index, None)
+                    continue
+                if index == 0:
+                    shape, dtype = parent.shape, parent.dtype
+                else:
+                    shape, dtype = parent.more[index - 1]
+                if operand_grad.shape != shape or (operand_grad.dtype is not dtype
+                                                   and operand_grad.dtype != dtype):
+                    operand_grad = fit_gradient(operand_grad, shape, dtype)
+                if create_graph:
+                    operand_grad = recorded_at(operand_grad, _recorded_operands(node))
+                _accumulate(pending, waiting, parent, index, operand_grad)
             del operand_grads
             if not retain_graph and (targets is None or node not in targets):
                 # a target's own graph is the caller's (a closure checkpoint differentiates)
                 node.release()
+
+
+def _reached_with_zero(node: Node, pending: dict, waiting: list, on_path: set | None,
+                       capture: dict | None, retain_graph: bool, targets: set | None,
+                       on_arrays: bool, create_graph: bool) -> None:
+    """A node whose gradient is zero (every path to it went through a derivative of zero):
+    a "write" sink is overwritten with zeros, and its operands are reached the same way."""
+    if capture is None and node.sink is not None and node.sink.grad_req == "write":
+        _deliver(node.sink, numpy.zeros(node.shape, node.dtype), node, on_arrays, create_graph)
+    if node.primitive is None:
+        return
+    for parent, index in _recorded_operands(node):
+        if on_path is None or parent in on_path:
+            _accumulate(pending, waiting, parent, index, None)
+    if not retain_graph and (targets is None or node not in targets):
+        node.release()
 
 
 def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
@@ -366,10 +367,10 @@ def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
             replaced = hook(array)
             if replaced is None:
                 continue
-            if not isinstance(replaced, ndarray) or replaced.shape != node.shapes[index]:
+            if not isinstance(replaced, ndarray) or replaced.shape != node.output(index)[0]:
                 raise ValueError(
                     f"a gradient hook returned {getattr(replaced, 'shape', type(replaced))} "
-                    f"for a gradient of shape {node.shapes[index]}; return an ndgrad array "
+                    f"for a gradient of shape {node.output(index)[0]}; return an ndgrad array "
                     "of that shape, or None to keep the gradient")
             value = replaced if on_arrays else replaced._data
         grads[index] = value
@@ -379,13 +380,14 @@ def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
 def _answer_arrays(node: Node) -> Any:
     """The node's saved answer as ndarrays of its history (with its tangents, in forward
     mode), for rules that run on arrays."""
-    single = node.primitive.n_outputs == 1
+    single = node.more is None
     answers = (node.ans,) if single else node.ans
     arrays = []
     for index, answer in enumerate(answers):
         array = _wrap(answer, ndarray, node, index)
-        if node.ans_tangents is not None and node.ans_tangents[index]:
-            array._tangents = node.ans_tangents[index]
+        tangents = answer_tangents.get(node)
+        if tangents is not None and tangents[index]:
+            array._tangents = tangents[index]
         arrays.append(array)
     return arrays[0] if single else tuple(arrays)
 

@@ -18,6 +18,7 @@ watcher (``_state.Watcher``) while a level is open.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -118,10 +119,12 @@ class TangentWatcher(Watcher):
             push_tangents(primitive, args, params, results)
         node = results[0]._node if results else None
         if node is not None and node.ans is not None:
-            node.ans_tangents = tuple([getattr(r, "_tangents", None) for r in results])
+            ANSWER_TANGENTS[node] = tuple([getattr(r, "_tangents", None) for r in results])
 
 
 TANGENTS = TangentWatcher()
+# node -> the tangents of its saved answers, for reverse-over-forward (weakly held)
+ANSWER_TANGENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def at_levels(levels: tuple[int, ...]) -> Any:

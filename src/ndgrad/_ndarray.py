@@ -12,7 +12,7 @@ from typing import Any
 import numpy
 
 from . import _device
-from ._node import Cut, GradSink, HookHandle, Node
+from ._node import CUTS, Cut, GradSink, HookHandle, Node
 from ._registry import REGISTRY
 from ._state import STATE
 from .errors import GradientLostError, InPlaceModifiedError
@@ -111,7 +111,7 @@ def not_recorded_message(array: ndarray, role: str) -> str:
         return start + (f"its dtype is {array.dtype}: an integer or boolean result (argmax, "
                         "comparisons, integer arithmetic) has no gradient by nature; "
                         "differentiate the float computation it came from")
-    cut = getattr(array, "_cut", None)
+    cut = array._cut
     if cut is not None and cut.how == "detach()":
         return start + ("its history was cut by detach(), which makes a constant; use the "
                         "array itself where the gradient should flow")
@@ -158,7 +158,7 @@ def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> nda
     array._data = data
     array._node = node
     array._index = index
-    array._sink = None
+    array._sink = array._cut = None
     array._version = [0]
     return array
 
@@ -193,9 +193,9 @@ class ndarray(metaclass=_ArrayType):
     ``asnumpy``, ``ctx``).
     """
 
-    # _tangents (forward mode: {level: tangent array}) and _cut (where detach() or pause()
-    # cut this array's history: for pictures and explanations) are set only on arrays that
-    # have one, and read with getattr(..., None): the common case pays nothing for them.
+    # _cut: where detach() or pause() cut this array's history (for messages, pictures and
+    # explanations), None for most arrays. _tangents (forward mode: {level: tangent array})
+    # is set only on arrays that have one, and read with getattr(..., None).
     __slots__ = (
         "__weakref__",
         "_cut",
@@ -265,9 +265,9 @@ class ndarray(metaclass=_ArrayType):
             self._sink = GradSink(buffer, grad_req)
         if self._node is None:
             self._node = Node.leaf(self, self._sink)
-            cut = getattr(self, "_cut", None)
+            cut = self._cut
             if cut is not None:            # a variable made from a detached value
-                self._node.cuts = {"self": cut}
+                CUTS[self._node] = {"self": cut}
         else:
             self._node.sink = self._sink
 

@@ -5,6 +5,7 @@ node; nothing here knows any op or runs backward (that is the engine, above the 
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from collections.abc import Sequence
@@ -26,31 +27,44 @@ class GradSink:
         self.lock = threading.Lock()
 
 
+_SEQUENCE = itertools.count()
+EMPTY: dict = {}            # the params of a call that has none: one shared, never written
+# Data only tools read, kept beside the graph (weakly: it never keeps a node alive):
+CUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()       # node -> {position: Cut}
+VARIABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # leaf -> weakref(array)
+
+
 class Node:
     """One recorded primitive call (or a variable's leaf, when ``primitive`` is None).
 
-    Keeps the primitive, the operands' nodes, the values the rules declared they need, the
-    static parameters and the output's shape and dtype; saved values are dropped as soon as
-    backward has used them.
+    Keeps only what backward needs: the primitive, the operands' nodes (and which output of
+    each, when not the first), the static parameters, the values the rules declared they need
+    with the version each had, the results' shapes and dtypes, the gradient sink and hooks,
+    and a sequence number: a node is created after its operands' nodes, so backward takes
+    nodes in decreasing sequence order, which is a topological order, with no counting pass.
+    Saved values are dropped as soon as backward has used them.
+
+    ``versions`` is None when every saved operand array was at version 0 (the common case,
+    so no tuple is made); ``ans_counter``/``ans_version`` hold the saved answers' counters.
     """
 
     __slots__ = (
         "__weakref__",
         "ans",
-        "ans_tangents",
-        "ans_versions",
-        "cuts",
-        "dtypes",
+        "ans_counter",
+        "ans_version",
+        "dtype",
         "hooks",
         "inputs",
+        "more",
         "params",
         "parent_indices",
         "parents",
         "primitive",
         "released",
-        "shapes",
+        "seq",
+        "shape",
         "sink",
-        "variable",
         "versions",
     )
 
@@ -59,48 +73,85 @@ class Node:
         self.parents = parents
         self.params = params
         self.parent_indices = self.inputs = self.versions = self.ans = None
-        self.ans_versions = self.ans_tangents = self.sink = self.hooks = None
-        self.cuts = None          # {operand position: Cut} for operands cut by detach/pause
-        self.variable = None      # a leaf's array, held weakly (for pictures of the graph)
+        self.ans_counter = self.ans_version = self.sink = self.hooks = None
         self.released = False
-        if len(results) == 1:
-            data = results[0]._data
-            self.shapes = (data.shape,)
-            self.dtypes = (data.dtype,)
-        else:
-            self.shapes = tuple([r._data.shape for r in results])
-            self.dtypes = tuple([r._data.dtype for r in results])
+        self.seq = next(_SEQUENCE)
+        data = results[0]._data
+        self.shape = data.shape
+        self.dtype = data.dtype
+        # outputs after the first: ((shape, dtype), ...), None for a one-output op
+        self.more = None if len(results) == 1 else tuple(
+            [(r._data.shape, r._data.dtype) for r in results[1:]])
 
     @classmethod
     def leaf(cls, array: Any, sink: GradSink | None) -> Node:
-        node = cls(None, (), {}, (array,))
+        node = cls(None, (), EMPTY, (array,))
         node.sink = sink
-        node.variable = weakref.ref(array)
+        VARIABLES[node] = weakref.ref(array)
         return node
 
     @property
     def name(self) -> str:
         return "variable" if self.primitive is None else self.primitive.name
 
+    @property
+    def shapes(self) -> tuple:
+        """Every output's shape."""
+        return (self.shape,) + tuple(shape for shape, _ in self.more or ())
+
+    @property
+    def dtypes(self) -> tuple:
+        """Every output's dtype."""
+        return (self.dtype,) + tuple(dtype for _, dtype in self.more or ())
+
+    @property
+    def n_outputs(self) -> int:
+        return 1 if self.more is None else 1 + len(self.more)
+
+    def output(self, index: int) -> tuple:
+        """(shape, dtype) of output ``index``."""
+        return (self.shape, self.dtype) if index == 0 else self.more[index - 1]
+
+    @property
+    def cuts(self) -> dict | None:
+        """{operand position: Cut} for the operands that detach()/pause() cut (tools only)."""
+        return CUTS.get(self)
+
+    @property
+    def variable(self) -> Any:
+        """A leaf's array, held weakly (for pictures of the graph); None for other nodes."""
+        return VARIABLES.get(self)
+
     def release(self) -> None:
         """Drop what the rules needed: the graph below this node can no longer be walked."""
-        self.inputs = self.ans = self.versions = self.ans_versions = self.ans_tangents = None
+        self.inputs = self.ans = self.versions = self.ans_counter = None
         self.parents = ()
         self.released = True
 
     def check_versions(self) -> None:
         """Refuse to differentiate with a saved value that was modified in place since."""
         stale = None
-        if self.versions is not None:
-            for value, version in zip(self.inputs, self.versions):
-                if version is not None and value._version[0] != version:
+        inputs = self.inputs
+        if inputs is not None and self.primitive.save_inputs:
+            versions = self.versions
+            others_only = self.primitive.reads_others_only
+            recorded = sum(parent is not None for parent in self.parents)
+            for position, value in enumerate(inputs):
+                if not hasattr(value, "_version"):
+                    continue
+                if others_only and recorded - (self.parents[position] is not None) == 0:
+                    continue            # read only when another operand is recorded
+                expected = versions[position] if versions is not None else 0
+                if value._version[0] != expected:
                     stale = value._data.shape
                     break
-        if stale is None and self.ans_versions is not None:
-            for counter, version in self.ans_versions:
-                if counter[0] != version:
-                    stale = self.shapes[0]
-                    break
+        counter = self.ans_counter
+        if stale is None and counter is not None:
+            if self.more is None:
+                if counter[0] != self.ans_version:
+                    stale = self.shape
+            elif any(c[0] != v for c, v in zip(counter, self.ans_version)):
+                stale = self.shape
         if stale is not None:
             raise InPlaceModifiedError(
                 f"an array of shape {stale} that the gradient of '{self.name}' needs was "

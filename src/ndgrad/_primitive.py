@@ -36,7 +36,7 @@ from ._ndarray import (
     to_numpy,
     write_out,
 )
-from ._node import Cut, Node
+from ._node import CUTS, EMPTY, Cut, Node
 from ._registry import REGISTRY
 from ._state import STATE
 
@@ -185,67 +185,89 @@ class Primitive:
         return self.jvp is not None or self.custom_pushforward is not None
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        # Fast paths for the common shapes of a call (one array, or an array and an array or
-        # Python number), then the general one. Per-op overhead is what these save.
-        if "out" in params:
+        # The common calls (one array; an array and an array or a Python number; a rule's
+        # call on raw NumPy) take the short paths; per-op overhead is what they save.
+        if params and "out" in params:
             return self._call_with_out(args, params)
         count = len(args)
-        if self.arity is not None and count != self.arity:
+        if count != self.arity and self.arity is not None:
             raise TypeError(f"{self.name} takes {self.arity} array operand"
                             f"{'s' if self.arity > 1 else ''}, not {count} (NumPy's out= is a "
                             "keyword: out=array)")
         first = args[0] if count else None
-        if count == 1 and type(first) is ndarray:
-            cls = ndarray
-            out = self.forward(first._data, **params)
-        elif count == 2 and type(first) is ndarray and type(args[1]) in _FAST_OPERANDS:
-            cls = ndarray
-            second = args[1]
-            out = self.forward(first._data, second._data if type(second) is ndarray else second,
-                               **params)
-        else:
-            if any(isinstance(arg, (list, tuple)) and holds_history(arg) for arg in args):
-                pack = REGISTRY.services["as_operand"]
-                args = tuple(pack(arg) if isinstance(arg, (list, tuple)) else arg
-                             for arg in args)
-            cls = None
-            for arg in args:
-                if isinstance(arg, ndarray):
-                    cls = arg.__class__
-                    break
-            if cls is None:
-                if STATE.raw_rules:
-                    return self.forward(*args, **params)
-                cls = ndarray
-            datas = [arg._data if isinstance(arg, ndarray)
-                     else to_numpy(arg) if isinstance(arg, (list, tuple)) else arg
-                     for arg in args]
-            out = self.forward(*datas, **params)
-        if self.n_outputs == 1:
-            result = _wrap(out, cls)
-            if self.view and out.base is not None and isinstance(args[0], ndarray):
-                result._version = args[0]._version
-            if STATE.recording:
-                if result._data.dtype.kind in "fc":
-                    self._record(args, params, (result,))
+        kind = type(first)
+        if kind is ndarray and (count == 1 or (count == 2 and type(args[1]) in _FAST_OPERANDS)):
+            if count == 1:
+                out = self.forward(first._data, **params)
             else:
-                mark_cut(args, (result,))
-            if STATE.watchers:
-                notify(self, args, params, (result,))
+                second = args[1]
+                out = self.forward(first._data, second._data if type(second) is ndarray
+                                   else second, **params)
+            cls = ndarray
+        elif kind is numpy.ndarray and STATE.raw_rules and (
+                count == 1 or type(args[1]) is not ndarray):
+            return self.forward(*args, **params)      # inside a first-order rule
+        else:
+            args, cls, out = self._general(args, params)
+            if cls is None:
+                return out
+        if params:
+            params = dict(params)       # the node keeps them: never the caller's dict
+        else:
+            params = EMPTY
+        state = STATE
+        if self.n_outputs == 1:
+            # _wrap, inline
+            result = object.__new__(cls)
+            result._data = out if type(out) is numpy.ndarray else numpy.asarray(out)
+            result._node = result._cut = result._sink = None
+            result._index = 0
+            result._version = [0]
+            if self.view and kind is ndarray and result._data.base is not None:
+                result._version = first._version
+            results = (result,)
+            if state.recording:
+                if result._data.dtype.kind in "fc":
+                    self._record(args, params, results)
+            else:
+                mark_cut(args, results)
+            if state.watchers:
+                notify(self, args, params, results)
             return result
         results = tuple(_wrap(part, cls) for part in out)
         if self.view and isinstance(args[0], ndarray):
             for part, result in zip(out, results):
                 if part.base is not None:
                     result._version = args[0]._version
-        if STATE.recording:
+        if state.recording:
             if not self.nondiff:
                 self._record(args, params, results)
         else:
             mark_cut(args, results)
-        if STATE.watchers:
+        if state.watchers:
             notify(self, args, params, results)
         return results
+
+    def _general(self, args: tuple, params: dict) -> tuple:
+        """Any other call: lists, NumPy or Python operands first, ndarray subclasses. Returns
+        (operands, array class, raw answer); the class is None when the answer is final (a
+        rule's call with no ndarray operand returns raw NumPy)."""
+        if any(isinstance(arg, (list, tuple)) and holds_history(arg) for arg in args):
+            pack = REGISTRY.services["as_operand"]
+            args = tuple(pack(arg) if isinstance(arg, (list, tuple)) else arg for arg in args)
+        cls = None
+        for arg in args:
+            if isinstance(arg, ndarray):
+                cls = arg.__class__
+                break
+        if cls is None:
+            if STATE.raw_rules:
+                return args, None, self.forward(*args, **params)
+            cls = ndarray
+        datas = [arg._data if isinstance(arg, ndarray)
+                 else to_numpy(arg) if isinstance(arg, (list, tuple)) else arg
+                 for arg in args]
+        return args, cls, self.forward(*datas, **params)
 
     def _call_with_out(self, args: tuple, params: dict) -> Any:
         """NumPy's ``out=`` on a primitive published as is (``np.add(x, y, out=z)``)."""
@@ -262,51 +284,84 @@ class Primitive:
     def _record(self, args: tuple, params: dict, results: tuple) -> None:
         """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
         parents = []
-        recorded = indexed = foreign = False
-        cuts = None
-        for position, arg in enumerate(args):
+        recorded = versioned = special = False
+        for arg in args:
             if isinstance(arg, ndarray):
-                if len(arg._version) != 1:
-                    foreign = check_current(arg) or foreign
                 node = arg._node
+                if node is not None:
+                    recorded = True
+                    special = special or arg._index != 0
+                elif arg._cut is not None:
+                    special = True
+                version = arg._version
+                if len(version) != 1:           # marked: stale, or NumPy's memory
+                    special = True
+                versioned = versioned or version[0] != 0
             else:
                 node = None
-                foreign = foreign or isinstance(arg, numpy.ndarray)
+                special = special or isinstance(arg, numpy.ndarray)
             parents.append(node)
-            if node is not None:
-                recorded = True
-                indexed = indexed or arg._index != 0
-            elif isinstance(arg, ndarray) and getattr(arg, "_cut", None) is not None:
-                cuts = cuts or {}
-                cuts[position] = arg._cut
         if not recorded:
-            if cuts:        # a result of cut values only: it remembers the cut, for errors
-                cut = next(iter(cuts.values()))
-                for result in results:
-                    result._cut = cut
+            if special:     # a result of cut values only: it remembers the cut, for errors
+                for arg in args:
+                    if isinstance(arg, ndarray) and len(arg._version) != 1:
+                        check_current(arg)
+                cut = next((arg._cut for arg in args
+                            if isinstance(arg, ndarray) and arg._cut is not None), None)
+                if cut is not None:
+                    for result in results:
+                        result._cut = cut
             return
-        if results[0]._data.dtype.kind == "c":
-            check_differentiable(results[0]._data.dtype, f"the result of '{self.name}'")
+        data = results[0]._data
+        if data.dtype.kind == "c":
+            check_differentiable(data.dtype, f"the result of '{self.name}'")
         node = Node(self, tuple(parents), params, results)
-        node.cuts = cuts
-        if indexed:
-            node.parent_indices = tuple(arg._index if isinstance(arg, ndarray) else 0
-                                        for arg in args)
+        saved = args
+        if special:
+            saved = self._note_special(node, args)
         if self.save_inputs:
-            node.inputs = _private_copies(args) if foreign else args
-            node.versions = tuple([arg._version[0] if isinstance(arg, ndarray) else None
-                                   for arg in args])
-            if self.reads_others_only:
-                node.versions = _versions_read(node.versions, parents)
+            node.inputs = saved
+            if versioned:
+                node.versions = tuple([arg._version[0] if isinstance(arg, ndarray) else None
+                                       for arg in args])
         elif self.save_shapes:
             node.inputs = tuple([Aval(arg.shape, arg.dtype) if isinstance(arg, ndarray) else arg
                                  for arg in args])
         if self.save_answer:
-            node.ans = results[0]._data if self.n_outputs == 1 else tuple(r._data for r in results)
-            node.ans_versions = tuple([(r._version, r._version[0]) for r in results])
-        for index, result in enumerate(results):
-            result._node = node
-            result._index = index
+            if node.more is None:
+                node.ans = data
+                node.ans_counter = results[0]._version
+                node.ans_version = node.ans_counter[0]
+            else:
+                node.ans = tuple([r._data for r in results])
+                node.ans_counter = tuple([r._version for r in results])
+                node.ans_version = tuple([r._version[0] for r in results])
+        if node.more is None:
+            results[0]._node = node
+        else:
+            for index, result in enumerate(results):
+                result._node = node
+                result._index = index
+
+    def _note_special(self, node: Node, args: tuple) -> tuple:
+        """What the uncommon operands need: which output of a multi-output op an operand is,
+        the cut an operand carries (for pictures), a refusal of a stale array, and private
+        copies of memory the user shares with NumPy. Returns the operands to save."""
+        if any(isinstance(arg, ndarray) and arg._index != 0 for arg in args):
+            node.parent_indices = tuple(arg._index if isinstance(arg, ndarray) else 0
+                                        for arg in args)
+        cuts = {position: arg._cut for position, arg in enumerate(args)
+                if isinstance(arg, ndarray) and arg._node is None and arg._cut is not None}
+        if cuts:
+            CUTS[node] = cuts
+        foreign = False
+        for arg in args:
+            if isinstance(arg, ndarray):
+                if len(arg._version) != 1:
+                    foreign = check_current(arg) or foreign
+            elif isinstance(arg, numpy.ndarray):
+                foreign = True
+        return _private_copies(args) if foreign and self.save_inputs else args
 
     def pullback(self, g: Any, ans: Any, inputs: Sequence[Any], params: dict,
                  wanted: Sequence[bool]) -> Sequence[Any]:
@@ -366,15 +421,6 @@ def _private_copies(args: tuple) -> tuple:
             arg = copy
         saved.append(arg)
     return tuple(saved)
-
-
-def _versions_read(versions: tuple, parents: list) -> tuple:
-    """The saved versions to check when each operand's rule reads only the others: operand i
-    is read only if another operand is recorded."""
-    recorded = [parent is not None for parent in parents]
-    count = sum(recorded)
-    return tuple(None if count - is_recorded == 0 else version
-                 for version, is_recorded in zip(versions, recorded))
 
 
 def mark_cut(args: Sequence[Any], results: Sequence[Any]) -> None:
