@@ -260,6 +260,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
     # NumPy's warnings belong to the forward, where the user's values are: a rule meeting the
     # forward's singular point (the slope of sqrt at 0) gives inf or nan silently, as backward's
     # answer, never a warning the user's own code did not cause
+    watchers = STATE.watchers
     with flags(recording=create_graph, raw_rules=not on_arrays), \
             numpy.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         while waiting:
@@ -267,7 +268,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             grad = pending.pop(node)
             if on_path is not None and node not in on_path:
                 continue
-            if isinstance(grad, list) and all(slot is None for slot in grad):
+            if node.more is not None and all(slot is None for slot in grad):
                 grad = None
             if grad is None:
                 _reached_with_zero(node, pending, waiting, on_path, capture, retain_graph,
@@ -310,8 +311,9 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             wanted = parents if on_path is None else tuple(
                 parent if parent in on_path else None for parent in parents)
             operand_grads = primitive.pullback(grad, ans, inputs, node.params, wanted)
-            for watcher in STATE.watchers:
-                watcher.after_rule(node, grad, operand_grads)
+            if watchers:
+                for watcher in watchers:
+                    watcher.after_rule(node, grad, operand_grads)
             # drop references at once, so dead arrays do not raise the peak memory
             del grad, ans, inputs
             parent_indices = node.parent_indices

@@ -134,15 +134,16 @@ class Node:
         inputs = self.inputs
         if inputs is not None and self.primitive.save_inputs:
             versions = self.versions
-            others_only = self.primitive.reads_others_only
-            recorded = sum(parent is not None for parent in self.parents)
+            parents = self.parents
+            # with reads_others_only, operand i is read only when another operand is recorded
+            recorded = (sum(parent is not None for parent in parents)
+                        if self.primitive.reads_others_only else None)
             for position, value in enumerate(inputs):
-                if not hasattr(value, "_version"):
+                counter = getattr(value, "_version", None)
+                if counter is None or (recorded is not None and
+                                       recorded - (parents[position] is not None) == 0):
                     continue
-                if others_only and recorded - (self.parents[position] is not None) == 0:
-                    continue            # read only when another operand is recorded
-                expected = versions[position] if versions is not None else 0
-                if value._version[0] != expected:
+                if counter[0] != (versions[position] if versions is not None else 0):
                     stale = value._data.shape
                     break
         counter = self.ans_counter
