@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test bench clean
+.PHONY: demo test fuzz bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ test: $(PY)
 	$(PIP) -e ".[dev]"
 	$(PY) -m pytest
 
+# The fuzz tier at length: twenty times the examples of the bounded profile that make test runs.
+fuzz: $(PY)
+	$(PIP) -e ".[dev]"
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz_arguments.py tests/test_fuzz_programs.py
+
 # torch==2.13.0 resolves to a local CPU wheel here; without it the PyTorch columns are skipped.
 bench: $(PY)
 	$(PIP) -e .
@@ -24,6 +29,7 @@ bench: $(PY)
 	$(PY) bench/run.py
 	$(PY) bench/transforms.py
 	$(PY) bench/safety.py
+	$(PY) bench/core.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis src/*.egg-info

@@ -69,6 +69,27 @@ def test_a_list_argument_is_a_pytree_in_func():
     assert tangent.item() == 6.0
 
 
+@pytest.mark.parametrize("recording", [False, True])
+def test_a_list_of_arrays_keeps_their_dtype_and_a_list_of_numbers_the_default(recording):
+    # (found by tests/test_fuzz_programs.py: a list of float64 arrays was rounded to float32)
+    a, b = f64([1.0, 1e-9]), f64([3.0, 4.0])
+    a.attach_grad()
+    with autograd.record() if recording else autograd.pause():
+        packed = np.array([a, b])
+        total = np.sum([a, b], axis=0)
+    assert packed.dtype == total.dtype == numpy.float64
+    assert (a + [b]).dtype == numpy.float64
+    assert packed.asnumpy()[0, 1] == 1e-9
+    assert np.array([1, 2]).dtype == numpy.float32
+    assert np.array([numpy.float64(1.0), 2.0]).dtype == numpy.float64
+
+
+@pytest.mark.parametrize("data", [[1.0, None], "abc", [[1.0], ["x"]], {"a": 1}])
+def test_data_that_is_not_numbers_is_refused(data):
+    with pytest.raises(TypeError, match="numbers or booleans"):
+        np.array(data)
+
+
 # -- 2. leaving ndgrad inside record() ---------------------------------------------------------
 LEAVING = {
     "numpy.asarray": lambda y: numpy.asarray(y),

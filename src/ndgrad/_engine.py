@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy
 
-from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
 from ._forward import ANSWER_TANGENTS as answer_tangents
+from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
 from ._node import ZERO_DERIVATIVE, GradSink, Node
 from ._shaping import fit_gradient
 from ._state import STATE, as_flag, flags

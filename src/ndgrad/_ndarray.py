@@ -38,20 +38,35 @@ def set_default_dtype(dtype: Any) -> numpy.dtype:
 
 def to_numpy(value: Any, dtype: Any = None) -> numpy.ndarray:
     """Raw data for ``value``: ndgrad arrays give their data, NumPy arrays keep their dtype,
-    Python numbers and lists take the default float dtype; an explicit ``dtype`` wins."""
+    Python numbers and lists of them take the default float dtype; a list holding arrays
+    takes the arrays' dtype (as np.stack would); an explicit ``dtype`` wins."""
     if isinstance(value, ndarray):
         data = value._data
         return data if dtype is None else data.astype(dtype, copy=False)
+    holds_arrays = False
     if isinstance(value, (list, tuple)):
+        holds_arrays = _holds_arrays(value)
         value = _raw_nested(value)                  # ndgrad's own data, at any depth
     if dtype is not None:
-        return numpy.asarray(value, dtype=dtype)
-    if isinstance(value, (numpy.ndarray, numpy.generic)):
-        return numpy.asarray(value)
-    data = numpy.asarray(value)
-    if data.dtype.kind in "iuf":
-        data = data.astype(_DEFAULT_DTYPE[0])
+        data = numpy.asarray(value, dtype=dtype)
+    else:
+        data = numpy.asarray(value)
+        if data.dtype.kind in "iuf" and not holds_arrays and not isinstance(
+                value, (numpy.ndarray, numpy.generic)):
+            data = data.astype(_DEFAULT_DTYPE[0])
+    if data.dtype.kind not in "biufc":
+        raise TypeError(
+            f"ndgrad arrays hold numbers or booleans, but this {type(value).__name__} converts "
+            f"to dtype {data.dtype}: give numbers (nested lists with rows of one length), or "
+            "convert the data to a numeric dtype first")
     return data
+
+
+def _holds_arrays(value: list | tuple) -> bool:
+    """Whether a (nested) list holds an ndgrad or NumPy array: its dtype then decides, so a
+    list of float64 arrays is not rounded to float32."""
+    return any(isinstance(v, (ndarray, numpy.ndarray, numpy.generic))
+               or isinstance(v, (list, tuple)) and _holds_arrays(v) for v in value)
 
 
 # Marks after the count in a version counter ([count, *marks]); an unmarked counter has one

@@ -149,6 +149,9 @@ def mark_variables(variables: Any, gradients: Any, grad_reqs: Any = "write") -> 
         raise ValueError(f"mark_variables got {len(variables)} variables, {len(gradients)} "
                          f"gradients and {len(reqs)} grad_reqs; give one of each per variable")
     for variable, gradient, req in zip(variables, gradients, reqs):
+        if not isinstance(variable, ndarray):
+            raise TypeError(f"mark_variables: variables must be ndgrad arrays, not "
+                            f"{type(variable).__name__}")
         if not isinstance(gradient, ndarray) or gradient.shape != variable.shape:
             raise ValueError(
                 f"the gradient buffer for a variable of shape {variable.shape} must be an "

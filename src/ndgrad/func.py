@@ -93,6 +93,17 @@ def _variables_for(args: tuple, numbers: tuple[int, ...], nested: bool) -> tuple
     return args, trees
 
 
+def _output_leaves(out: Any, name: str) -> tuple[list, Any]:
+    """The leaves and structure of a transformed function's output, which must be ndgrad
+    arrays (or pytrees of them)."""
+    leaves, treedef = flatten(out)
+    for leaf in leaves:
+        if not isinstance(leaf, ndarray):
+            raise TypeError(f"{name} needs a function returning ndgrad arrays (or tuples, "
+                            f"lists and dicts of them), not {type(leaf).__name__}")
+    return leaves, treedef
+
+
 def _split_aux(out: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
     if not has_aux:
         return out, None
@@ -165,11 +176,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         args, trees = _variables_for(primals, tuple(range(len(primals))), nested)
         out = f(*args)
         out, aux = _split_aux(out, has_aux, "vjp")
-    out_leaves, out_def = flatten(out)
-    for leaf in out_leaves:
-        if not isinstance(leaf, ndarray):
-            raise TypeError(f"vjp needs a function returning ndgrad arrays, not "
-                            f"{type(leaf).__name__}")
+    out_leaves, out_def = _output_leaves(out, "vjp")
 
     def pullback(cotangent: Any) -> tuple:
         leaves, treedef = flatten(cotangent)
@@ -215,12 +222,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
     with at_levels(STATE.forward_levels + (level,)):
         out = f(*primal_def.unflatten(duals))
     out, aux = _split_aux(out, has_aux, "jvp")
-    out_leaves, out_def = flatten(out)
+    out_leaves, out_def = _output_leaves(out, "jvp")
     values, derivatives = [], []
     for leaf in out_leaves:
-        if not isinstance(leaf, ndarray):
-            raise TypeError(f"jvp needs a function returning ndgrad arrays, not "
-                            f"{type(leaf).__name__}")
         derivative = (tangents_of(leaf) or {}).get(level)
         derivatives.append(_zeros_like(leaf) if derivative is None else derivative)
         values.append(with_tangent(leaf, level, None))
@@ -293,6 +297,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
             blocks = iter(per_variable)
             results = tuple(td.unflatten([next(blocks) for _ in vs]) for vs, td in trees)
             return results[0] if isinstance(argnums, int) else results
+        _output_leaves(out, "jacrev")
         jacobian = tree_map(jacobian_of, out)
         return (jacobian, aux) if has_aux else jacobian
     return jacrev_f
@@ -335,7 +340,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
             columns.append(per_element)
         if not any(leaf.size for leaf in differentiated):     # no JVP ran
             out, aux = call(*differentiated)
-        out_leaves, out_def = flatten(out)
+        out_leaves, out_def = _output_leaves(out, "jacfwd")
         blocks = []
         for o, head in enumerate(out_leaves):
             per_leaf = []
@@ -365,7 +370,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
                    for number in numbers for leaf in flatten(args[number])[0])
         with flags(recording=False):
             out, _ = _split_aux(f(*args), has_aux, "jacobian")
-        n_out = sum(leaf.size for leaf in flatten(out)[0])
+        n_out = sum(leaf.size for leaf in _output_leaves(out, "jacobian")[0])
         transform = jacfwd if n_in < n_out else jacrev
         return transform(f, argnums, has_aux)(*args)
     return jacobian_f

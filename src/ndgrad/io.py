@@ -623,4 +623,8 @@ def from_dlpack(x, *, device=None, copy=None):
     rule needs its value, so a change to ``x`` before backward cannot corrupt a gradient.
     Inside ``record()`` an ndgrad array being differentiated is refused (GradientLostError),
     as ``asnumpy()``."""
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"from_dlpack needs an object with __dlpack__ (a NumPy array, a "
+                        f"PyTorch CPU tensor, an ndgrad array), not {type(x).__name__}; use "
+                        "np.asarray for other data")
     return sharing_numpy_memory(_wrap(numpy.from_dlpack(x, device=device, copy=copy), ndarray))

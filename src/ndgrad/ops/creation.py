@@ -51,12 +51,12 @@ def asarray(a, dtype=None, *, device=None, ctx=None):
 
 @public(numpy=numpy.zeros)
 def zeros(shape, dtype=None, order="C", *, device=None, ctx=None):
-    return _new(numpy.zeros(shape, dtype=_float_dtype(dtype)), device, ctx)
+    return _new(numpy.zeros(shape, dtype=_float_dtype(dtype), order=order), device, ctx)
 
 
 @public(numpy=numpy.ones)
 def ones(shape, dtype=None, order="C", *, device=None, ctx=None):
-    return _new(numpy.ones(shape, dtype=_float_dtype(dtype)), device, ctx)
+    return _new(numpy.ones(shape, dtype=_float_dtype(dtype), order=order), device, ctx)
 
 
 @public(numpy=numpy.empty)
@@ -69,7 +69,7 @@ def empty(shape, dtype=None, order="C", *, device=None, ctx=None):
 def full(shape, fill_value, dtype=None, order="C", *, device=None, ctx=None):
     if dtype is None:
         dtype = to_numpy(fill_value).dtype
-    return _new(numpy.full(shape, to_numpy(fill_value), dtype=dtype), device, ctx)
+    return _new(numpy.full(shape, to_numpy(fill_value), dtype=dtype, order=order), device, ctx)
 
 
 def _filled_like(a, fill_value, dtype, device, ctx):

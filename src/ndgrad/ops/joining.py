@@ -49,13 +49,14 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 @public(numpy=numpy.vstack)
 def vstack(tup, *, dtype=None, casting="same_kind"):
     """ndgrad's differentiable numpy.vstack."""
-    return concatenate_(*(at_least(a, 2) for a in tup), axis=0, dtype=dtype, casting=casting)
+    return concatenate_(*[at_least(a, 2) for a in list(tup)], axis=0, dtype=dtype,
+                        casting=casting)
 
 
 @public(numpy=numpy.hstack)
 def hstack(tup, *, dtype=None, casting="same_kind"):
     """ndgrad's differentiable numpy.hstack."""
-    arrays = [at_least(a, 1) for a in tup]
+    arrays = [at_least(a, 1) for a in list(tup)]
     axis = 0 if arrays and arrays[0].ndim == 1 else 1
     return concatenate_(*arrays, axis=axis, dtype=dtype, casting=casting)
 
@@ -63,14 +64,14 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
 @public(numpy=numpy.dstack)
 def dstack(tup):
     """ndgrad's differentiable numpy.dstack."""
-    return concatenate_(*(at_least(a, 3) for a in tup), axis=2)
+    return concatenate_(*[at_least(a, 3) for a in list(tup)], axis=2)
 
 
 @public(numpy=numpy.column_stack)
 def column_stack(tup):
     """ndgrad's differentiable numpy.column_stack: 1-D arrays become columns."""
-    return concatenate_(*(reshape_(a, shape=(-1, 1)) if ndim_of(a) < 2 else a for a in tup),
-                        axis=1)
+    return concatenate_(*[reshape_(a, shape=(-1, 1)) if ndim_of(a) < 2 else a
+                          for a in list(tup)], axis=1)
 
 
 @public(numpy=numpy.append)
@@ -203,7 +204,8 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     if len(parts) > 1:
         a = concatenate_(*parts, axis=axis)
     head = (slice(None),) * axis
-    for _ in range(n):
+    # past the axis' length every difference is empty: NumPy would go on n times regardless
+    for _ in range(min(n, a.shape[axis])):
         later, earlier = getitem_(a, key=head + (slice(1, None),)), getitem_(
             a, key=head + (slice(None, -1),))
         a = later != earlier if a.dtype == numpy.bool_ else later - earlier

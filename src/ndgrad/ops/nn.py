@@ -5,14 +5,16 @@ one_hot, pick, fully_connected, embedding, layer_norm, batch_norm, sequence_mask
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy
 
-from .._axes import ndim_of, normalize_axis, shape_of
+from .._axes import ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import _wrap, default_dtype, ndarray, raw
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
 from .._publish import public, publish
 from .._state import STATE
+from .creation import asarray
 from .elementwise import absolute, exp, log, sqrt, tanh, where
 from .linalg import matmul_
 from .random import _GENERATOR, _LOCK
@@ -27,7 +29,9 @@ relu = primitive("relu", lambda x: numpy.maximum(x, 0), saves=ANSWER, jvp=ELEMEN
 
 
 def _sigmoid(x):
-    # exp(-log(1 + exp(-x))) never overflows, for large |x| of either sign
+    # exp(-log(1 + exp(-x))) never overflows, for large |x| of either sign; the answer has
+    # the operand's dtype, a Python number's (as an array) too
+    x = numpy.asarray(x)
     return numpy.exp(-numpy.logaddexp(0, -x)).astype(x.dtype, copy=False)
 
 
@@ -148,10 +152,12 @@ def dropout(data, p=0.5, axes=(), mode="training"):
         raise ValueError(f"dropout probability p must be in [0, 1), got {p}")
     if mode not in ("training", "always"):
         raise ValueError(f"mode must be 'training' or 'always', not {mode!r}")
+    data = asarray(data)
+    shared = normalize_axes(axes, data.ndim) or ()     # AxisError out of range, as NumPy
     if p == 0 or (mode == "training" and not STATE.training):
         return data
-    shape = list(shape_of(data))
-    for axis in axes:
+    shape = list(data.shape)
+    for axis in shared:
         shape[axis] = 1
     with _LOCK:
         keep = _GENERATOR[0].uniform(size=shape) >= p
@@ -164,7 +170,7 @@ def one_hot(data, depth, on_value=1.0, off_value=0.0, dtype=None):
     """Rows of ``depth`` values: ``on_value`` at each index of ``data``, ``off_value``
     elsewhere; indices outside [0, depth) give all ``off_value`` (as MXNet). A constant."""
     indices = numpy.asarray(data).astype(numpy.int64)
-    encoded = numpy.arange(depth) == indices[..., None]
+    encoded = numpy.arange(operator.index(depth)) == indices[..., None]   # an int, as MXNet
     values = numpy.where(encoded, on_value, off_value).astype(
         dtype if dtype is not None else default_dtype())
     return _wrap(values, ndarray)

@@ -24,6 +24,8 @@ copy_ = primitive("copy", numpy.copy, saves=NOTHING, jvp=LINEAR, vjp=lambda g, a
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``: differentiable between float dtypes (the gradient is cast back);
     a cast to an integer or bool dtype gives a result with no gradient."""
+    if not isinstance(x, (ndarray, numpy.ndarray, numpy.generic)):
+        x = asarray(x)          # a list or a number (np.astype([1, 2], "int8"))
     dtype = numpy.dtype(dtype)
     if not copy and x.dtype == dtype:
         return x
@@ -184,6 +186,8 @@ def getitem(a, key):
     """``a[key]``: basic slicing, integer arrays and boolean masks, differentiable.
 
     Repeated integer indices accumulate their gradients."""
+    if not isinstance(a, ndarray):
+        a = asarray(a)          # the array before the index, as NumPy checks them
     return getitem_(a, key=_index_of(key))
 
 
@@ -543,10 +547,15 @@ def tril(m, k=0):
 
 
 # -- gathering --------------------------------------------------------------------------------
-def _integer_indices(indices):
+def _integer_indices(indices, error=IndexError):
+    """Indices as a NumPy integer array. Numbers of another dtype raise ``error``, NumPy's
+    type for the function (TypeError for take, IndexError for take_along_axis); anything
+    else (None, strings) a TypeError."""
     indices = numpy.asarray(getattr(indices, "_data", indices))
     if indices.dtype.kind not in "iu":
-        raise IndexError(f"indices must be integers, not {indices.dtype}")
+        raise (error if indices.dtype.kind in "bfc" else TypeError)(
+            f"indices must be integers, not {indices.dtype}; convert them first, e.g. "
+            "indices.astype(int)")
     return indices
 
 
@@ -556,7 +565,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     ``mode='wrap'`` and ``'clip'`` map the indices into range first, as NumPy."""
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    indices = _integer_indices(indices)
+    indices = _integer_indices(indices, TypeError)
     if axis is None:
         a, axis = reshape_(a, shape=(-1,)), 0
     axis = normalize_axis(axis, ndim_of(a))
@@ -572,15 +581,19 @@ def take(a, indices, axis=None, out=None, mode="raise"):
 def take_along_axis(arr, indices, axis=-1):
     """ndgrad's differentiable numpy.take_along_axis; repeated indices accumulate their
     gradients."""
-    indices = _integer_indices(indices)
+    # checked in NumPy's order: the array, the indices' dimensions for axis=None, the axis,
+    # the indices' dtype, then their dimensions against the array's
+    arr = asarray(arr)
+    indices = numpy.asarray(getattr(indices, "_data", indices))
     if axis is None:
         if indices.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
         arr, axis = reshape_(arr, shape=(-1,)), 0
     shape = shape_of(arr)
+    axis = normalize_axis(axis, len(shape))
+    indices = _integer_indices(indices)
     if indices.ndim != len(shape):
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    axis = normalize_axis(axis, len(shape))
     # the other axes index themselves: aranges shaped to broadcast against the indices
     key = tuple(indices if i == axis
                 else numpy.arange(n).reshape((n,) + (1,) * (len(shape) - i - 1))

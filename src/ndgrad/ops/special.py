@@ -186,6 +186,24 @@ _BERNOULLI = _even_bernoulli(10)
 _SERIES_FROM = 10.0   # polygamma(n, x) takes its asymptotic series from x >= 10 + n
 
 
+def _series_coefficient(k, n):
+    """B_2k (2k+n-1)! / (2k)!, the k-th coefficient of polygamma(n)'s asymptotic series, as a
+    float (OverflowError past float64's range)."""
+    return float(_BERNOULLI[k - 1] * math.factorial(2 * k + n - 1) / math.factorial(2 * k))
+
+
+def _largest_order():
+    """The largest n whose series coefficients are floats: the orders polygamma computes."""
+    n = 0
+    while True:
+        try:
+            for k in range(1, len(_BERNOULLI) + 1):
+                _series_coefficient(k, n + 1)
+        except OverflowError:
+            return n
+        n += 1
+
+
 def _asymptotic_polygamma(z, n):
     """polygamma(n, z) for large z, from Stirling's series:
     n = 0: log z - 1/(2z) - sum_k B_2k / (2k z^2k);
@@ -194,8 +212,7 @@ def _asymptotic_polygamma(z, n):
     inverse_square = inverse * inverse
     series = numpy.zeros_like(z)
     for k in range(len(_BERNOULLI), 0, -1):
-        coefficient = _BERNOULLI[k - 1] * math.factorial(2 * k + n - 1) / math.factorial(2 * k)
-        series = (series + float(coefficient)) * inverse_square
+        series = (series + _series_coefficient(k, n)) * inverse_square
     if n == 0:
         return numpy.log(z) - 0.5 * inverse - series
     leading = math.factorial(n - 1) + inverse * (math.factorial(n) / 2 + series * z)
@@ -253,6 +270,7 @@ def _polygamma(x, n):
 _DIGAMMA_AT_ROOT = [_polygamma(numpy.array([_ROOT_HIGH]), k)[0] / math.factorial(k)
                     for k in range(1, 17)]
 
+_MAX_ORDER = _largest_order()
 # d psi_n = psi_(n+1) dx
 polygamma_ = primitive("polygamma", _real(_polygamma), jvp=ELEMENTWISE,
                        vjp=lambda g, ans, x, n: g * polygamma_(x, n=n + 1))
@@ -278,6 +296,10 @@ def polygamma(n, x):
         raise TypeError(f"polygamma: n must be one integer, not {n!r}")
     if order < 0:
         raise ValueError(f"polygamma: n must be >= 0, got {int(order)}")
+    if order > _MAX_ORDER:        # refused at once: n! for a huge n would never finish
+        raise OverflowError(f"polygamma: n = {int(order)} is beyond the orders ndgrad "
+                            f"computes (n <= {_MAX_ORDER}): the factorials in its series "
+                            "overflow float64")
     return polygamma_(x, n=int(order))
 
 

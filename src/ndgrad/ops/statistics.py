@@ -114,11 +114,8 @@ def _order_statistics(n, q, method, weak):
     the one above (None when the method picks one order statistic)."""
     if method in _CONTINUOUS:
         virtual = _CONTINUOUS[method](n, q)
-    elif method in _DISCRETE:
+    else:                   # one of _DISCRETE (_quantile checked it)
         virtual = _DISCRETE[method](n, numpy.asarray(raw(q)))
-    else:
-        raise ValueError(f"{method!r} is not a valid quantile method; ndgrad supports all of "
-                         f"NumPy's: {', '.join(QUANTILE_METHODS)}")
     position = numpy.asarray(raw(virtual))
     integer = position.dtype.kind in "iu"
     if integer and method not in _FIXED_WEIGHT and (method == "linear" or method in _DISCRETE):
@@ -152,6 +149,10 @@ def _quantile(a, q, axis, method, keepdims, weak):
     percentile and median. The blend of two order statistics is linear, so its gradient sends
     the cotangent to them with the weights 1 - w and w, through sort's gradient (tied
     elements share it equally)."""
+    if method not in _CONTINUOUS and method not in _DISCRETE:
+        # before the axes' lengths, as NumPy: the method is wrong whatever the data
+        raise ValueError(f"{method!r} is not a valid quantile method; ndgrad supports all of "
+                         f"NumPy's: {', '.join(QUANTILE_METHODS)}")
     if a.dtype.kind == "c":
         raise TypeError("a must be an array of real numbers")
     if numpy.ndim(raw(q)) > 2:
@@ -183,7 +184,11 @@ def _quantile(a, q, axis, method, keepdims, weak):
 
 
 def _check_probabilities(q, message):
-    if not numpy.all((numpy.asarray(q) >= 0) & (numpy.asarray(q) <= 1)):
+    q = numpy.asarray(q)
+    if q.size == 0:                 # NumPy refuses no quantiles, too
+        raise ValueError(f"q holds no values: give at least one; {message[0].lower()}"
+                         f"{message[1:]}")
+    if not numpy.all((q >= 0) & (q <= 1)):
         raise ValueError(message)
 
 
