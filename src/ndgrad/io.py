@@ -61,11 +61,12 @@ _EXPANSION_ALLOWANCE = 64 << 20  # a member may always expand to this many bytes
 
 # -- writing ---------------------------------------------------------------------------------
 def _storable(value: Any, what: str) -> numpy.ndarray:
-    data = to_numpy(value)
-    if data.dtype.hasobject:
-        raise ValueError(f"{what}: cannot save an array of Python objects (dtype object): "
-                         "that needs pickle, which ndgrad never uses; save numeric arrays")
-    return data
+    try:
+        return to_numpy(value)
+    except TypeError as error:        # not numbers: Python objects would need pickle
+        raise ValueError(f"{what}: cannot save data that is not numbers (Python objects "
+                         "need pickle, which ndgrad never uses); save numeric arrays") \
+            from error
 
 
 def _refuse_pickle(allow_pickle: bool, what: str) -> None:
