@@ -18,7 +18,7 @@ from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, primitive
 from .._registry import REGISTRY, public
 from . import nn  # nn's gelu imports erf from here when first called: no import cycle
-from .axes import normalize_axes, shape_of
+from .axes import broadcast_shapes, normalize_axes, shape_of
 from .creation import asarray
 from .elementwise import absolute, exp, log, where
 from .reductions import sum as reduce_sum
@@ -419,7 +419,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     nan, as SciPy."""
     a = _as_float(a)
     if b is not None and shape_of(b) != a.shape:    # the maximum is taken over a's broadcast
-        a = broadcast_to_(a, shape=numpy.broadcast_shapes(a.shape, shape_of(b)))
+        a = broadcast_to_(a, shape=broadcast_shapes(a.shape, shape_of(b)))
     raw = to_numpy(a)
     axes = normalize_axes(axis, raw.ndim)
     shift = numpy.amax(raw, axis=axes, keepdims=True, initial=-numpy.inf)
