@@ -62,3 +62,20 @@ def shape_of(a: Any) -> tuple[int, ...]:
 def ndim_of(a: Any) -> int:
     return len(shape_of(a))
 
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """numpy.broadcast_shapes, also past the 32 dimensions where it stops (with a
+    RuntimeError) to the 64 that arrays may have: NumPy's ValueError for shapes that do not
+    broadcast."""
+    ndim = max(map(len, shapes), default=0)
+    if ndim <= 32:
+        return numpy.broadcast_shapes(*shapes)
+    result = [1] * ndim
+    for shape in shapes:
+        for i, n in enumerate(shape, ndim - len(shape)):
+            if n != 1 and result[i] not in (1, n):
+                raise ValueError("shape mismatch: objects cannot be broadcast to a single "
+                                 f"shape; the shapes are {', '.join(map(str, shapes))}")
+            result[i] = n if n != 1 else result[i]
+    return tuple(result)
+

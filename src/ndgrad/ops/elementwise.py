@@ -12,6 +12,7 @@ import math
 
 import numpy
 
+from .._axes import broadcast_shapes
 from .._ndarray import raw
 from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
 from .._publish import public, publish
@@ -336,7 +337,7 @@ def _where(condition, x, y):
 def _select_bits(condition, x, y):
     """The bits of x where condition holds, of y elsewhere: (x & mask) | (y & ~mask), in
     place where possible (fresh large arrays cost page faults); a 0.0 side is skipped."""
-    mask = numpy.empty(numpy.broadcast_shapes(condition.shape, x.shape, y.shape), x.dtype)
+    mask = numpy.empty(broadcast_shapes(condition.shape, x.shape, y.shape), x.dtype)
     numpy.negative(condition.view(numpy.uint8), out=mask, dtype=x.dtype)   # 0 or all ones
     if y.ndim == 0 and y == 0:
         return numpy.bitwise_and(mask, x, out=mask)

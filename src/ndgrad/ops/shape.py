@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy
 from numpy.exceptions import AxisError
 
-from .._axes import ndim_of, normalize_axes, normalize_axis, shape_of
+from .._axes import broadcast_shapes, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import _wrap, ndarray
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
 from .._publish import public, publish
@@ -72,7 +72,7 @@ def swapaxes(a, axis1, axis2):
 def broadcast_to(array, shape):
     """ndgrad's differentiable numpy.broadcast_to (returns a writable copy)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    numpy.broadcast_shapes(shape_of(array), shape)   # NumPy's error for incompatible shapes
+    broadcast_shapes(shape_of(array), shape)   # NumPy's error for incompatible shapes
     return broadcast_to_(array, shape=shape)
 
 
@@ -359,7 +359,7 @@ def broadcast_arrays(*args, subok=False):
     """ndgrad's differentiable numpy.broadcast_arrays. Differs from NumPy: the broadcast
     arrays are copies (NumPy gives read-only views); an array that already has the common
     shape is returned as it is."""
-    shape = numpy.broadcast_shapes(*(shape_of(a) for a in args))
+    shape = broadcast_shapes(*(shape_of(a) for a in args))
     return tuple(asarray(a) if shape_of(a) == shape else broadcast_to_(a, shape=shape)
                  for a in args)
 

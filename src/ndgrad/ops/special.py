@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy
 
-from .._axes import normalize_axes, shape_of
+from .._axes import broadcast_shapes, normalize_axes, shape_of
 from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, primitive
 from .._publish import public, publish
@@ -411,7 +411,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     nan, as SciPy."""
     a = as_float(a)
     if b is not None and shape_of(b) != a.shape:    # the maximum is taken over a's broadcast
-        a = broadcast_to_(a, shape=numpy.broadcast_shapes(a.shape, shape_of(b)))
+        a = broadcast_to_(a, shape=broadcast_shapes(a.shape, shape_of(b)))
     raw = to_numpy(a)
     axes = normalize_axes(axis, raw.ndim)
     shift = numpy.amax(raw, axis=axes, keepdims=True, initial=-numpy.inf)
