@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test fuzz bench clean
+.PHONY: demo test lint fuzz bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ demo: $(PY)
 test: $(PY)
 	$(PIP) -e ".[dev]"
 	$(PY) -m pytest
+
+lint: $(PY)
+	$(PIP) -e ".[dev]"
+	$(PY) -m ruff check .
 
 # The fuzz tier at length: twenty times the examples of the bounded profile that make test runs.
 fuzz: $(PY)

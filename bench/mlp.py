@@ -18,6 +18,7 @@ The step-timing loop and the command line are shared with cnn.py (``worker_main`
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -28,7 +29,7 @@ from typing import Any
 import numpy
 
 SIZES = (784, 256, 256, 10)
-WEIGHT_SHAPES = [(n_out, n_in) for n_in, n_out in zip(SIZES[:-1], SIZES[1:])]
+WEIGHT_SHAPES = [(n_out, n_in) for n_in, n_out in itertools.pairwise(SIZES)]
 BATCH = 128
 LEARNING_RATE = 0.1
 

@@ -119,7 +119,7 @@ class SplitSum(autograd.Function):
 def test_function_with_two_outputs_and_one_unused():
     x, y = variable([1.0, 2.0]), variable([3.0, 4.0])
     with autograd.record():
-        a, b = SplitSum()(x, y)
+        a, _unused = SplitSum()(x, y)
         loss = (a * 2).sum()
     loss.backward()
     close(x.grad, [2.0, 2.0])

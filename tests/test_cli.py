@@ -261,8 +261,8 @@ def test_numbers_alone_are_folded_in_float64_and_small_integers_stay_ints():
 @pytest.mark.parametrize("argv, message", [
     # 60**4 = 12,960,000 elements
     (["explain", "outer(outer(x, x), outer(x, x))", "--x", ",".join(["1"] * 60)],
-     "outer(outer(x, x), outer(x, x)) would make 12,960,000 elements, and an expression may "
-     "compute at most 10,000,000 in all (7,200 before it): use smaller variables"),
+     ("outer(outer(x, x), outer(x, x)) would make 12,960,000 elements, and an expression may "
+      "compute at most 10,000,000 in all (7,200 before it): use smaller variables")),
     (["graph", "kron(kron(x, x), kron(x, x))", "--x", ",".join(["1"] * 60),
       "--out", "missing-dir/g.dot"],
      "kron(kron(x, x), kron(x, x)) would make 12,960,000 elements"),

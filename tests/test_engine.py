@@ -34,8 +34,8 @@ def test_toy_primitive_chain_and_diamond():
 def test_multi_output_primitive_with_one_output_unused():
     x, y = variable([2.0]), variable([5.0])
     with autograd.record():
-        total, product = sum_and_product(x, y)
-    product.backward()                                   # cotangent of `total` is zero
+        _total, product = sum_and_product(x, y)
+    product.backward()                                   # cotangent of `_total` is zero
     numpy.testing.assert_allclose(x.grad.asnumpy(), [5.0])
     numpy.testing.assert_allclose(y.grad.asnumpy(), [2.0])
 

@@ -112,10 +112,10 @@ def circles(graph) -> list[list[str]]:
     stack: list[str] = []
     on_stack: set[str] = set()
     found = []
-    for root in edges:
+    for root, targets in edges.items():
         if root in index:
             continue
-        work = [(root, iter(edges[root]))]
+        work = [(root, iter(targets))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
@@ -172,8 +172,8 @@ def test_no_ndgrad_import_hides_in_a_function():
 def test_the_checks_see_an_upward_import_and_a_circle():
     floors = (("low", ("a",)), ("high", ("b",)))
     graph = {"a": [("b", 3, False)], "b": [("a", 1, False)]}
-    assert upward_imports(graph, floors) == ["ndgrad.a (floor 0) imports ndgrad.b (floor 1) "
-                                             "at line 3"]
+    assert upward_imports(graph, floors) == [("ndgrad.a (floor 0) imports ndgrad.b (floor 1) "
+                                              "at line 3")]
     assert circles(graph) == [["a", "b"]]
     with pytest.raises(AssertionError, match="has no floor"):
         floor_of("c", floors)

@@ -73,10 +73,10 @@ def test_checkpoint_outside_record_is_the_plain_call():
 
 def test_anomaly_names_the_op_and_the_line_of_a_forward_nan():
     x = f64([1.0, 0.0])
-    with pytest.raises(AnomalyError) as error, numpy.errstate(divide="ignore"):
-        with autograd.detect_anomaly():
-            y = np.log(x) * 0                     # the planted inf
-            del y
+    with (pytest.raises(AnomalyError) as error, numpy.errstate(divide="ignore"),
+          autograd.detect_anomaly()):
+        y = np.log(x) * 0                         # the planted inf
+        del y
     message = str(error.value)
     assert "'log'" in message and "test_memory_and_debugging.py" in message
     assert "the planted inf" in message

@@ -307,3 +307,13 @@ def test_backward_flags_must_be_booleans():
             autograd.grad(y, [x], **flags)
     y.backward()
     assert x.grad.asnumpy().tolist() == [2.0]
+
+
+def test_a_list_operand_of_a_contraction_is_saved_as_the_array_it_became():
+    # (found by tests/test_fuzz_arguments.py: backward read the list's .ndim)
+    x = f64([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = np.dot([1.0, 2.0], x) + np.inner(x, (3.0, 4.0)) + np.matmul([[1.0, 1.0]], x)[0]
+    y.backward()
+    numpy.testing.assert_array_equal(x.grad.asnumpy(), [5.0, 7.0])

@@ -312,8 +312,8 @@ def test_convolution_matches_torch(torch, dims, params):
     w = rng.standard_normal((6, 4 // groups) + (3,) * dims)
     b = rng.standard_normal(6)
     functional = getattr(torch.nn.functional, f"conv{dims}d")
-    ours = dict(stride=params["stride"], pad=params["padding"], dilate=params["dilation"],
-                num_group=groups)
+    ours = {"stride": params["stride"], "pad": params["padding"], "dilate": params["dilation"],
+            "num_group": groups}
     for key in ("stride", "pad", "dilate"):
         if isinstance(ours[key], int):
             ours[key] = (ours[key],) * dims

@@ -56,7 +56,7 @@ def test_graph_of_the_head_gradient_example():
 
 
 def test_graph_draws_a_detach_cut_from_the_value_it_cut():
-    x, u, z = detach_program()
+    _, _, z = detach_program()
     picture = viz.graph(z)
     assert kinds(picture).count("operation") == 2
     cut, = [node for node in picture.nodes if node.kind == "cut"]
@@ -126,14 +126,14 @@ def test_graph_refuses_what_it_cannot_draw():
 
 
 def test_render_writes_dot_text_without_graphviz(tmp_path):
-    x, u, z = detach_program()
+    _, _, z = detach_program()
     path = viz.graph(z).render(tmp_path / "graph.dot")
     assert path.read_text().startswith("digraph ndgrad {")
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_dot_text_parses_and_renders(tmp_path):
-    x, u, z = detach_program()
+    _, _, z = detach_program()
     picture = viz.graph(z, gradients=True)
     finished = subprocess.run(["dot", "-Tsvg"], input=picture.to_dot().encode(),
                               capture_output=True, check=False)
@@ -144,7 +144,7 @@ def test_dot_text_parses_and_renders(tmp_path):
 
 def test_without_graphviz_render_names_the_package(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    x, u, z = detach_program()
+    _, _, z = detach_program()
     with pytest.raises(RuntimeError, match="graphviz"):
         viz.graph(z).render(tmp_path / "graph.svg")
     assert "image/svg+xml" not in viz.graph(z)._repr_mimebundle_()

@@ -6,8 +6,8 @@ this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
@@ -16,6 +16,9 @@ from ._node import CUTS, Cut, GradSink, HookHandle, Node
 from ._registry import REGISTRY
 from ._state import STATE
 from .errors import GradientLostError, InPlaceModifiedError
+
+if TYPE_CHECKING:                   # typing.Self is Python 3.11; annotations are not evaluated
+    from typing_extensions import Self
 
 _DEFAULT_DTYPE = [numpy.dtype(numpy.float32)]
 
@@ -221,6 +224,80 @@ class ndarray(metaclass=_ArrayType):
         "_tangents",
         "_version",
     )
+    # The slots' types (annotations only: a value here would clash with the slot).
+    _cut: Cut | None
+    _data: numpy.ndarray
+    _index: int
+    _node: Node | None
+    _sink: GradSink | None
+    _tangents: dict[int, ndarray]
+    _version: list[Any]
+    # Bound by _methods once every op is declared (it sits above this module), declared here
+    # so that type checkers know them: the operators, NumPy's methods and MXNet's.
+    __add__: Callable[[Any], ndarray]
+    __radd__: Callable[[Any], ndarray]
+    __sub__: Callable[[Any], ndarray]
+    __rsub__: Callable[[Any], ndarray]
+    __mul__: Callable[[Any], ndarray]
+    __rmul__: Callable[[Any], ndarray]
+    __truediv__: Callable[[Any], ndarray]
+    __rtruediv__: Callable[[Any], ndarray]
+    __pow__: Callable[[Any], ndarray]
+    __rpow__: Callable[[Any], ndarray]
+    __floordiv__: Callable[[Any], ndarray]
+    __rfloordiv__: Callable[[Any], ndarray]
+    __mod__: Callable[[Any], ndarray]
+    __rmod__: Callable[[Any], ndarray]
+    __matmul__: Callable[[Any], ndarray]
+    __rmatmul__: Callable[[Any], ndarray]
+    __lt__: Callable[[Any], ndarray]
+    __le__: Callable[[Any], ndarray]
+    __gt__: Callable[[Any], ndarray]
+    __ge__: Callable[[Any], ndarray]
+    __and__: Callable[[Any], ndarray]
+    __rand__: Callable[[Any], ndarray]
+    __or__: Callable[[Any], ndarray]
+    __ror__: Callable[[Any], ndarray]
+    __xor__: Callable[[Any], ndarray]
+    __rxor__: Callable[[Any], ndarray]
+    __invert__: Callable[[], ndarray]
+    __neg__: Callable[[], ndarray]
+    __pos__: Callable[[], ndarray]
+    __abs__: Callable[[], ndarray]
+    __getitem__: Callable[[Any], ndarray]
+    sum: Callable[..., ndarray]
+    mean: Callable[..., ndarray]
+    prod: Callable[..., ndarray]
+    max: Callable[..., ndarray]
+    min: Callable[..., ndarray]
+    argmax: Callable[..., ndarray]
+    argmin: Callable[..., ndarray]
+    std: Callable[..., ndarray]
+    var: Callable[..., ndarray]
+    cumsum: Callable[..., ndarray]
+    clip: Callable[..., ndarray]
+    dot: Callable[..., ndarray]
+    flatten: Callable[..., ndarray]
+    astype: Callable[..., ndarray]
+    copy: Callable[..., ndarray]
+    sort: Callable[..., ndarray]
+    squeeze: Callable[..., ndarray]
+    swapaxes: Callable[..., ndarray]
+    ravel: Callable[..., ndarray]
+    repeat: Callable[..., ndarray]
+    take: Callable[..., ndarray]
+    diagonal: Callable[..., ndarray]
+    trace: Callable[..., ndarray]
+    nonzero: Callable[..., tuple[ndarray, ...]]
+    argpartition: Callable[..., ndarray]
+    searchsorted: Callable[..., ndarray]
+    cumprod: Callable[..., ndarray]
+    all: Callable[..., ndarray]
+    any: Callable[..., ndarray]
+    reshape: Callable[..., ndarray]
+    transpose: Callable[..., ndarray]
+    backward: Callable[..., None]
+    at: Any                             # x.at[index].set(values): ops.shape.IndexUpdates
     __hash__ = None  # type: ignore[assignment]  # mutable and compared elementwise, as NumPy
     # Make NumPy defer to ndgrad in mixed operations such as numpy_array + x.
     __array_priority__ = 100
@@ -436,7 +513,7 @@ class ndarray(metaclass=_ArrayType):
         self._data[_raw_index(key)] = value._data if isinstance(value, ndarray) else value
         self._version[0] += 1
 
-    def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> ndarray:
+    def _inplace(self, ufunc: numpy.ufunc, other: Any, what: str) -> Self:
         if self._write_has_history(other):
             self._rebase(f"in-place '{what}'",
                          lambda old: REGISTRY.by_numpy[ufunc](old, other), snapshot=True)
@@ -500,25 +577,25 @@ class ndarray(metaclass=_ArrayType):
         if getattr(self, "_tangents", None) or getattr(new, "_tangents", None):
             self._tangents = getattr(new, "_tangents", None)
 
-    def __iadd__(self, other: Any) -> ndarray:
+    def __iadd__(self, other: Any) -> Self:
         return self._inplace(numpy.add, other, "+=")
 
-    def __isub__(self, other: Any) -> ndarray:
+    def __isub__(self, other: Any) -> Self:
         return self._inplace(numpy.subtract, other, "-=")
 
-    def __imul__(self, other: Any) -> ndarray:
+    def __imul__(self, other: Any) -> Self:
         return self._inplace(numpy.multiply, other, "*=")
 
-    def __itruediv__(self, other: Any) -> ndarray:
+    def __itruediv__(self, other: Any) -> Self:
         return self._inplace(numpy.true_divide, other, "/=")
 
-    def __ipow__(self, other: Any) -> ndarray:
+    def __ipow__(self, other: Any) -> Self:
         return self._inplace(numpy.power, other, "**=")
 
-    def __ifloordiv__(self, other: Any) -> ndarray:
+    def __ifloordiv__(self, other: Any) -> Self:
         return self._inplace(numpy.floor_divide, other, "//=")
 
-    def __imod__(self, other: Any) -> ndarray:
+    def __imod__(self, other: Any) -> Self:
         return self._inplace(numpy.remainder, other, "%=")
 
     # -- NumPy dispatch ---------------------------------------------------------------------

@@ -264,9 +264,12 @@ class Primitive:
             if STATE.raw_rules:
                 return args, None, self.forward(*args, **params)
             cls = ndarray
-        datas = [arg._data if isinstance(arg, ndarray)
-                 else to_numpy(arg) if isinstance(arg, (list, tuple)) else arg
-                 for arg in args]
+        if any(isinstance(arg, (list, tuple)) for arg in args):
+            # the array the forward computes with is the operand the node saves (a rule
+            # reads its .ndim, as tensordot's), never the list
+            args = tuple(_wrap(to_numpy(arg), ndarray) if isinstance(arg, (list, tuple))
+                         else arg for arg in args)
+        datas = [arg._data if isinstance(arg, ndarray) else arg for arg in args]
         return args, cls, self.forward(*datas, **params)
 
     def _call_with_out(self, args: tuple, params: dict) -> Any:

@@ -36,13 +36,16 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
 from ._ndarray import _wrap, ndarray, sharing_numpy_memory, to_numpy
 from ._publish import public
 from .errors import FileFormatError
+
+if TYPE_CHECKING:                   # typing.Self is Python 3.11; annotations are not evaluated
+    from typing_extensions import Self
 
 try:
     import fcntl
@@ -410,7 +413,7 @@ class NpzArrays(Mapping):
             self._stream.close()
             self._stream = None
 
-    def __enter__(self) -> NpzArrays:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -521,30 +524,28 @@ def _read(file: Any, what: str, max_header_size: int,
     if not (isinstance(max_expansion, (int, float)) and max_expansion > 0):
         raise ValueError(f"{what}: max_expansion must be a positive number (math.inf for no "
                          f"limit), not {max_expansion!r}")
-    if hasattr(file, "read"):
-        stream, owned, name = file, False, getattr(file, "name", None)
-    else:
-        name = os.fspath(file)
-        stream, owned = open(name, "rb"), True
-    label = f"{what}: {name!r}"
-    try:
-        magic = _peek(stream, len(_NPY_MAGIC))
-        is_npz = magic.startswith(_ZIP_MAGICS)
-        if not (magic == _NPY_MAGIC or is_npz):
-            raise FileFormatError(f"{label} is not a valid .npy or .npz file (it starts with "
-                                  f"{magic!r}, not NumPy's or zip's signature)")
-        if is_npz:
-            contents = NpzArrays(stream, name, what, owned, max_header_size, max_expansion)
-            owned = False                          # the mapping closes it
-            return contents
-        return _wrap(_read_npy(stream, _remaining(stream), label, max_header_size), ndarray)
-    except FileFormatError:
-        raise
-    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise _unreadable(label, error) from error
-    finally:
-        if owned:
-            stream.close()
+    with contextlib.ExitStack() as opened_here:
+        if hasattr(file, "read"):
+            stream, owned, name = file, False, getattr(file, "name", None)
+        else:
+            name = os.fspath(file)
+            stream, owned = opened_here.enter_context(open(name, "rb")), True
+        label = f"{what}: {name!r}"
+        try:
+            magic = _peek(stream, len(_NPY_MAGIC))
+            is_npz = magic.startswith(_ZIP_MAGICS)
+            if not (magic == _NPY_MAGIC or is_npz):
+                raise FileFormatError(f"{label} is not a valid .npy or .npz file (it starts "
+                                      f"with {magic!r}, not NumPy's or zip's signature)")
+            if is_npz:
+                contents = NpzArrays(stream, name, what, owned, max_header_size, max_expansion)
+                opened_here.pop_all()              # the mapping closes it
+                return contents
+            return _wrap(_read_npy(stream, _remaining(stream), label, max_header_size), ndarray)
+        except FileFormatError:
+            raise
+        except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise _unreadable(label, error) from error
 
 
 def _pickled(label: str) -> FileFormatError:

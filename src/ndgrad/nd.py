@@ -79,6 +79,8 @@ def full(shape: Any, val: Any, ctx: Any = None, dtype: Any = "float32") -> NDArr
 
 def arange(start: Any, stop: Any = None, step: Any = 1.0, repeat: int = 1, ctx: Any = None,
            dtype: Any = "float32") -> NDArray:
+    if start is None:         # (else it would become a stop of None, which NumPy reads as 0)
+        raise TypeError("nd.arange needs a start (or, alone, a stop): a number, not None")
     if stop is None:
         start, stop = 0, start
     return _nd(_numpy.repeat(_numpy.arange(start, stop, step, dtype=dtype), repeat), ctx)

@@ -19,4 +19,7 @@ def is_np_array() -> bool:
     return True
 
 
-__all__ = sorted(list(_REGISTRY.namespace("npx")) + ["set_np", "reset_np", "is_np_array"])
+# the registry's public names, known only at import (a comprehension: ruff's dynamic form)
+__all__ = [name for name in sorted([*_REGISTRY.namespace("npx"), "set_np", "reset_np",
+                                       "is_np_array"])
+           if not name.startswith("_")]

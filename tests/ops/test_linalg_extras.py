@@ -327,7 +327,7 @@ def test_slogdet_and_eigh_results_are_named_as_numpys():
     sign, logabsdet = numpy.linalg.slogdet(-a)
     result = np.linalg.slogdet(np.array(-a))
     assert result.sign.item() == sign and result.logabsdet.item() == pytest.approx(logabsdet)
-    w, v = np.linalg.eigh(np.array(a))
+    w, _ = np.linalg.eigh(np.array(a))
     assert np.linalg.eigh(np.array(a)).eigenvalues.shape == w.shape == (2,)
     assert np.linalg.svd(np.array(a)).Vh.shape == (2, 2)
     assert np.linalg.qr(np.array(a)).R.shape == (2, 2)
@@ -348,7 +348,7 @@ def test_lstsq_returns_what_numpy_returns(shapes):
 def test_lstsq_of_a_rank_deficient_matrix():
     a = numpy.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
     b = numpy.array([1.0, 0.0, 2.0])
-    x, residuals, rank, s = np.linalg.lstsq(np.array(a), np.array(b))
+    x, residuals, rank, _ = np.linalg.lstsq(np.array(a), np.array(b))
     expected = numpy.linalg.lstsq(a, b)
     assert rank == expected[2] == 1 and residuals.shape == (0,)
     numpy.testing.assert_allclose(x.asnumpy(), expected[0], rtol=1e-10)

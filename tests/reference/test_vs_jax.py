@@ -389,7 +389,7 @@ def test_custom_vjp_with_list_and_tuple_arguments():
             return ab[0] * m.sin(cd[0]) + ab[1], (ab, cd)
 
         def bwd(residuals, g):
-            (a, b), (c,) = residuals
+            (a, _), (c,) = residuals
             return [g * m.sin(c), 3 * g], (g * a * m.cos(c),)
         return custom(fun, fwd, bwd)
     f_nd, f_jax = build(np, _nd_custom_vjp), build(jnp, _jax_custom_vjp)

@@ -16,7 +16,9 @@ float16, float32, float64 = _numpy.float16, _numpy.float32, _numpy.float64
 int8, int16, int32, int64 = _numpy.int8, _numpy.int16, _numpy.int32, _numpy.int64
 uint8, bool_, dtype = _numpy.uint8, _numpy.bool_, _numpy.dtype
 
-__all__ = sorted([name for name in _REGISTRY.namespace("np") if not name.startswith("_")]
-                 + ["ndarray", "linalg", "random", "pi", "e", "inf", "nan", "newaxis",
-                    "float16", "float32", "float64", "int8", "int16", "int32", "int64",
-                    "uint8", "bool_", "dtype"])
+# the registry's public names, known only at import (a comprehension: ruff's dynamic form)
+__all__ = [name for name in sorted([*_REGISTRY.namespace("np"),
+                                    "ndarray", "linalg", "random", "pi", "e", "inf", "nan",
+                                    "newaxis", "float16", "float32", "float64", "int8", "int16",
+                                    "int32", "int64", "uint8", "bool_", "dtype"])
+           if not name.startswith("_")]

@@ -4,4 +4,6 @@ from .. import ops as _ops  # noqa: F401
 from .._registry import REGISTRY as _REGISTRY
 
 globals().update(_REGISTRY.namespace("np.linalg"))
-__all__ = sorted(_REGISTRY.namespace("np.linalg"))
+# the registry's public names, known only at import (a comprehension: ruff's dynamic form)
+__all__ = [name for name in sorted(_REGISTRY.namespace("np.linalg"))
+           if not name.startswith("_")]

@@ -208,7 +208,7 @@ def pooling(data, kernel=None, stride=None, pad=None, pool_type="max",
     if kernel is None:
         raise ValueError("pooling: give kernel, or global_pool=True")
     kernel = _per_dim("pooling", "kernel", kernel, dims, 1)
-    stride, dilate, pad, out = _geometry("pooling", data_shape, kernel, stride, None, pad)
+    stride, dilate, pad, _ = _geometry("pooling", data_shape, kernel, stride, None, pad)
     dtype = numpy.asarray(raw(data)).dtype
     fill = _lowest(dtype) if pool_type == "max" else 0
     windows = unfold(data, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=fill)

@@ -8,6 +8,8 @@ tangents are the operation applied to the tangents. The rest are compositions.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy
 
 from .._axes import ndim_of, normalize_axis, shape_of
@@ -100,7 +102,7 @@ def _split(ary, indices_or_sections, axis, equal):
     bounds = [slice(start, stop).indices(length)[:2]
               for start, stop in zip([0] + points, points + [None])]
     bounds = [(start, max(start, stop)) for start, stop in bounds]
-    if all(stop == start for (_, stop), (start, _) in zip(bounds, bounds[1:])):
+    if all(stop == start for (_, stop), (start, _) in itertools.pairwise(bounds)):
         return list(split_(ary, indices=tuple(stop for _, stop in bounds[:-1]), axis=axis))
     # decreasing points make pieces overlap: no longer a partition, so slice each piece
     head = (slice(None),) * axis

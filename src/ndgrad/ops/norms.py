@@ -70,7 +70,8 @@ def _vector_norm(x, ord, axes, keepdims):
     if ord is None or ord == 2:
         return euclidean_norm_(x, axis=axes, keepdims=bool(keepdims))
     if isinstance(ord, str):
-        raise ValueError(f"invalid norm order {ord!r} for vectors")
+        # a matrix order ('fro', 'nuc') is a wrong value for a vector: NumPy raises ValueError
+        raise ValueError(f"invalid norm order {ord!r} for vectors")  # noqa: TRY004  (as NumPy)
     magnitude = absolute(x)
     if ord == numpy.inf:
         return _largest(magnitude, axes, keepdims)

@@ -3,6 +3,8 @@ and products, the boolean reductions, and the composites built on them (mean, va
 
 from __future__ import annotations
 
+import builtins
+
 import numpy
 
 from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
@@ -111,7 +113,7 @@ def _linear_scan(b, a, axis, reverse):
 def _linear_scan_pullback(g, ans, inputs, params, wanted):
     """The adjoint of a linear recurrence along a chain is the same recurrence run the other
     way with the same edge weights; edge weight a_j scales the value that crosses it."""
-    b, a = inputs
+    _, a = inputs                                  # (b, a): only the weights matter
     axis, reverse = params["axis"], params["reverse"]
     adjoint = linear_scan(g, a, axis=axis, reverse=not reverse)
     grad_a = None
@@ -347,9 +349,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """ndgrad's differentiable numpy.var."""
     deviation = a - mean(a, axis=axis, dtype=dtype, keepdims=True)
     # as NumPy: with no degrees of freedom left it divides by 0 (nan or inf), never by n - ddof < 0
-    freedom = _count(a, axis) - ddof
-    if freedom < 0:
-        freedom = 0
+    freedom = builtins.max(_count(a, axis) - ddof, 0)          # this module's max is np.max
     return sum(deviation * deviation, axis=axis, dtype=dtype, keepdims=keepdims) / freedom
 
 

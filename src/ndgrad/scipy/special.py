@@ -5,4 +5,6 @@ from .._registry import REGISTRY as _REGISTRY
 
 globals().update(_REGISTRY.namespace("scipy.special"))
 
-__all__ = sorted(_REGISTRY.namespace("scipy.special"))
+# the registry's public names, known only at import (a comprehension: ruff's dynamic form)
+__all__ = [name for name in sorted(_REGISTRY.namespace("scipy.special"))
+           if not name.startswith("_")]
