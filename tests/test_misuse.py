@@ -12,7 +12,7 @@ import threading
 import numpy
 import pytest
 
-from ndgrad import autograd, func, nd, np, npx
+from ndgrad import autograd, func, nd, np, npx, testing
 from ndgrad.errors import GradientLostError, InPlaceModifiedError, NotRecordedError
 
 
@@ -317,3 +317,13 @@ def test_a_list_operand_of_a_contraction_is_saved_as_the_array_it_became():
         y = np.dot([1.0, 2.0], x) + np.inner(x, (3.0, 4.0)) + np.matmul([[1.0, 1.0]], x)[0]
     y.backward()
     numpy.testing.assert_array_equal(x.grad.asnumpy(), [5.0, 7.0])
+
+
+def test_custom_rules_and_check_grads_refuse_what_cannot_work():
+    # (found by tests/test_fuzz_arguments.py: AttributeError, ZeroDivisionError)
+    with pytest.raises(TypeError, match="decorates a function"):
+        func.custom_vjp(None)
+    with pytest.raises(TypeError, match="decorates a function"):
+        func.custom_jvp(3)
+    with pytest.raises(ValueError, match="positive finite"):
+        testing.check_grads(np.sin, [f64([0.5])], eps=0.0)

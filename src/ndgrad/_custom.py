@@ -95,6 +95,11 @@ def refuse_closure(name: str, log: Any, leaves: Sequence[Any]) -> None:
                 "detach() it if it is a constant")
 
 
+def _require_function(fun: Any, decorator: str) -> None:
+    if not callable(fun):
+        raise TypeError(f"{decorator} decorates a function, not {type(fun).__name__}")
+
+
 def _not_called(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("a one-off primitive's forward is never called")
 
@@ -206,6 +211,7 @@ class custom_vjp:
     """
 
     def __init__(self, fun: Callable[..., Any]) -> None:
+        _require_function(fun, type(self).__name__)
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fwd: Callable[..., Any] | None = None
@@ -262,6 +268,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun: Callable[..., Any]) -> None:
+        _require_function(fun, type(self).__name__)
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.rule: Callable[..., Any] | None = None

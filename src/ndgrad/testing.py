@@ -71,6 +71,9 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any],
         raise ValueError(f"modes must be some of 'fwd' and 'rev', not {modes!r}")
     if order < 1:
         raise ValueError(f"order must be 1 or more, not {order}")
+    if eps is not None and not (isinstance(eps, (int, float)) and 0 < eps < numpy.inf):
+        raise ValueError(f"eps, the finite-difference step, must be a positive finite number, "
+                         f"not {eps!r}")
     if not isinstance(args, (list, tuple)):
         args = [args]
     xs = [numpy.array(getattr(x, "_data", x), dtype=_float_dtype(x)) for x in args]
