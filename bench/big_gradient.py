@@ -117,6 +117,20 @@ def run_measuring_peak(function, x) -> tuple:
     return result, seconds, peak - baseline, baseline, method
 
 
+def timed_runs(function, x, repeats: int) -> tuple:
+    """``repeats`` runs of ``function(x)``, the first measuring the peak memory: (times in
+    seconds, the last value and gradient, peak increase, baseline, how memory was measured)."""
+    (value, grad), seconds, increase, baseline, method = run_measuring_peak(function, x)
+    times = [seconds]
+    for _ in range(repeats - 1):
+        del value, grad           # the previous answer is not alive during the next run
+        gc.collect()
+        start = perf_counter()
+        value, grad = function(x)
+        times.append(perf_counter() - start)
+    return times, value, grad, increase, baseline, method
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("impl", choices=["numpy", "ndgrad", "torch"])
@@ -127,14 +141,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
 
     function, x, to_numpy = prepare(args.impl, args.size, args.threads)
-    (value, grad), seconds, increase, baseline, method = run_measuring_peak(function, x)
-    times = [seconds]
-    for _ in range(args.repeats - 1):
-        del value, grad           # the previous answer is not alive during the next run
-        gc.collect()
-        start = perf_counter()
-        value, grad = function(x)
-        times.append(perf_counter() - start)
+    times, value, grad, increase, baseline, method = timed_runs(function, x, args.repeats)
     numpy.save(args.grad_file, to_numpy(grad))
     result = {"impl": args.impl, "size": args.size, "times_s": times,
               "peak_increase_bytes": increase, "baseline_rss_bytes": baseline,

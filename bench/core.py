@@ -272,15 +272,8 @@ def worker_w3(impl: str, args) -> dict:
                                  big_gradient.input_values(args.size), numpy.asarray)
     else:
         function, x, to_numpy = big_gradient.prepare(impl, args.size, args.threads)
-    (value, grad), seconds, increase, baseline, method = big_gradient.run_measuring_peak(
-        function, x)
-    times = [seconds]
-    for _ in range(args.repeats - 1):
-        del value, grad                   # the previous answer is not alive during the next run
-        gc.collect()
-        start = perf_counter()
-        value, grad = function(x)
-        times.append(perf_counter() - start)
+    times, value, grad, increase, baseline, method = big_gradient.timed_runs(
+        function, x, args.repeats)
     numpy.save(args.grad_file, to_numpy(grad))
     return {"times_s": times, "peak_increase_bytes": increase, "baseline_rss_bytes": baseline,
             "memory_method": method, "value": float(value)}

@@ -156,14 +156,8 @@ def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) 
 
 def backward_from(heads: Any, head_grads: Any = None, *, retain_graph: bool = False,
                   create_graph: bool = False, train_mode: bool = True) -> None:
-    """Compute the gradients of ``heads`` and store them in each variable's ``.grad``.
-
-    ``head_grads`` (one per head; None for ones) are the head gradients: for every variable
-    ``x``, ``x.grad = sum over heads and i of head_grad[i] * d head[i] / d x`` (API.md 1).
-    The graph is freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records
-    the backward pass itself so the gradients can be differentiated again (and implies
-    ``retain_graph``, since the new graph runs through the old one).
-    """
+    """``autograd.backward`` (documented there): the arguments checked, the head gradients
+    made, and the pass run."""
     heads, single = as_list(heads)
     retain_graph, create_graph = (as_flag(retain_graph, "retain_graph"),
                                   as_flag(create_graph, "create_graph"))
@@ -178,16 +172,8 @@ def backward_from(heads: Any, head_grads: Any = None, *, retain_graph: bool = Fa
 def gradients(heads: Any, variables: Any, head_grads: Any = None, *,
               retain_graph: bool | None = None, create_graph: bool = False,
               train_mode: bool = True) -> list:
-    """The gradients of ``heads`` with respect to ``variables``, returned instead of stored.
-
-    ``variables`` are arrays with ``attach_grad()`` or recorded intermediates; their
-    ``.grad`` is not touched. A variable the heads do not depend on gets zeros. Returns a
-    list with one gradient per variable, whether ``variables`` is one array or a list, as
-    MXNet 1.9.1 does (``autograd.grad(y, x)[0]`` is the gradient). With
-    ``create_graph=True`` every gradient is recorded as a function of the variables, even one
-    that does not depend on them (the derivative of ``relu`` or of ``2 * x``): differentiating
-    it again gives zeros. ``retain_graph`` defaults to ``create_graph``.
-    """
+    """``autograd.grad`` (documented there): the gradients reaching ``variables``, returned
+    instead of delivered to their sinks."""
     heads, single_head = as_list(heads)
     variables, _ = as_list(variables)
     create_graph = as_flag(create_graph, "create_graph")
