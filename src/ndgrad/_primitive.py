@@ -479,10 +479,32 @@ def notify(primitive: Any, args: Sequence[Any], params: dict, results: tuple) ->
         watcher.after_call(primitive, args, params, results)
 
 
-def primitive(name: str, forward: Callable[..., Any], **kwargs: Any) -> Primitive:
-    """Declare a primitive and add it to the registry's list of primitives (for the audit)."""
-    prim = Primitive(name, forward, **kwargs)
+def _numpy_function(name: str, forward: Callable[..., Any]) -> Any:
+    """``forward`` when it is NumPy's own function of that name (so NumPy dispatches to the
+    primitive), else None."""
+    return forward if getattr(numpy, name, None) is forward else None
+
+
+def primitive(name: str, forward: Callable[..., Any], *, public: str | Iterable[str] = (),
+              aliases: Iterable[str] = (), numpy: Any = None, **rules: Any) -> Primitive:
+    """Declare a primitive: the one way every op family does it. ``forward`` and the rules
+    (``vjp``/``pullback``, ``jvp``/``pushforward``, ``saves``, ...; see ``Primitive``) side by
+    side. ``public`` names the namespaces that publish the primitive as it stands, under
+    ``name`` and each of ``aliases``; ``numpy`` is the NumPy callable (or tuple) that dispatches
+    to it, by default the forward when that is NumPy's function of the same name. A primitive
+    whose public face needs NumPy's signature (``axis=None``, defaults, checks) is left
+    unpublished and wrapped by a ``@public`` function that calls it."""
+    prim = Primitive(name, forward, **rules)
     REGISTRY.primitives[name] = prim
+    namespaces = (public,) if isinstance(public, str) else tuple(public)
+    if namespaces:
+        if numpy is None:
+            numpy = _numpy_function(name, forward)
+        for published in (name, *aliases):
+            REGISTRY.add(prim, published, namespaces=namespaces,
+                         numpy=numpy if published == name else None)
+    elif aliases or numpy is not None:
+        raise TypeError(f"primitive {name!r}: aliases= and numpy= publish it; name public=")
     return prim
 
 

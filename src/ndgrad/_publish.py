@@ -18,23 +18,28 @@ _WRAPPED: dict[Any, Callable[..., Any]] = {}     # fn -> its public form: an ali
 
 
 def publish(fn: Callable[..., Any], name: str | None = None, *,
-            namespaces: Iterable[str] = ("np",), numpy: Any = None) -> Callable[..., Any]:
-    """Publish ``fn`` under ``name`` (its own by default) in each namespace, with ``out=``
-    and lists handled; ``numpy`` (a NumPy callable or a tuple of them) dispatches to it from
-    NumPy. Returns the published function."""
+            namespaces: Iterable[str] = ("np",), numpy: Any = None,
+            aliases: Iterable[str] = ()) -> Callable[..., Any]:
+    """Publish ``fn`` under ``name`` (its own by default) and each of ``aliases`` in each
+    namespace, with ``out=`` and lists handled; ``numpy`` (a NumPy callable or a tuple of
+    them) dispatches to it from NumPy. Returns the published function."""
     wrapped = _WRAPPED.get(fn)
     if wrapped is None:
         wrapped = _with_out(_packing_lists(fn))
         _WRAPPED[fn] = _WRAPPED[wrapped] = wrapped
+    namespaces = tuple(namespaces)
+    for alias in aliases:
+        REGISTRY.add(wrapped, alias, namespaces=namespaces)
     return REGISTRY.add(wrapped, name or fn.__name__, namespaces=namespaces, numpy=numpy)
 
 
 def public(name: str | None = None, *, namespaces: Iterable[str] = ("np",),
-           numpy: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+           numpy: Any = None, aliases: Iterable[str] = ()
+           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator form of ``publish`` for composites and NumPy-signature wrappers. The name
     it binds is the published function."""
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        return publish(fn, name, namespaces=namespaces, numpy=numpy)
+        return publish(fn, name, namespaces=namespaces, numpy=numpy, aliases=aliases)
     return decorate
 
 

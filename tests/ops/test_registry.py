@@ -1,5 +1,9 @@
 """The registry against the spec table: nothing is declared without rules, every
-differentiable primitive and public function has a row, and every public name resolves."""
+differentiable primitive and public function has a row, every public name resolves, and
+every primitive is declared the one way."""
+
+import ast
+import pathlib
 
 import numpy
 import pytest
@@ -36,6 +40,36 @@ def recorded_primitives(heads):
             names.add(node.primitive.name)
         stack.extend(parent for parent in node.parents if parent is not None)
     return names
+
+
+SOURCE = pathlib.Path(__file__).resolve().parents[2] / "src" / "ndgrad"
+
+
+def calls_to(tree, name):
+    """The calls to ``name`` in ``tree``, each with whether it sits inside a function."""
+    found = []
+
+    def visit(node, in_function):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+            found.append((node.lineno, in_function))
+        inside = in_function or isinstance(node, (ast.FunctionDef, ast.Lambda))
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(tree, False)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(SOURCE.rglob("*.py")), ids=lambda p: p.name)
+def test_every_primitive_is_declared_by_one_module_level_call(path):
+    """One declaration style: ``name = primitive(...)`` at module level, forward and rules
+    side by side. A factory function that declares primitives (a second style) fails here;
+    only ``_custom`` builds a Primitive per user function."""
+    tree = ast.parse(path.read_text())
+    hidden = [line for line, in_function in calls_to(tree, "primitive") if in_function]
+    assert not hidden, f"{path.name}: primitive() called inside a function at lines {hidden}"
+    if path.name not in ("_primitive.py", "_custom.py"):
+        assert not calls_to(tree, "Primitive"), f"{path.name} builds a Primitive directly"
 
 
 def test_audit_finds_no_primitive_without_rules():

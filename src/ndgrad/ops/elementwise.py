@@ -15,23 +15,13 @@ import numpy
 from .._axes import broadcast_shapes
 from .._ndarray import raw
 from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
-from .._publish import public, publish
+from .._publish import public
 from .sorting import nonzero
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _RADIANS_PER_DEGREE = math.pi / 180.0
 _PI_SQUARED = math.pi ** 2
-
-
-def _elementwise(name, forward, numpy_fn=None, **kwargs):
-    """Declare an elementwise primitive and publish it in np under NumPy's name. Its Jacobian
-    is diagonal, so its VJP rules serve as its JVP rules unless it declares others."""
-    if "vjp" in kwargs and "jvp" not in kwargs and "pushforward" not in kwargs:
-        kwargs["jvp"] = ELEMENTWISE
-    prim = primitive(name, forward, **kwargs)
-    publish(prim, name, numpy=numpy_fn if numpy_fn is not None else forward)
-    return prim
 
 
 def _tie_share(g, x1, x2):
@@ -70,16 +60,16 @@ def _combine(first, second):
 
 
 # -- arithmetic ---------------------------------------------------------------------------------
-add = _elementwise("add", numpy.add, saves=NOTHING,
-                   vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
-subtract = _elementwise("subtract", numpy.subtract, saves=NOTHING,
-                        vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
-multiply = _elementwise("multiply", numpy.multiply, saves=OTHER_INPUTS,
-                        vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: g * x1))
-divide = _elementwise("divide", numpy.true_divide, numpy_fn=(numpy.true_divide, numpy.divide),
-                      vjp=(lambda g, ans, x1, x2: g / x2,
-                           lambda g, ans, x1, x2: -(g / x2) * (x1 / x2)))
-publish(divide, "true_divide")
+add = primitive("add", numpy.add, public="np", jvp=ELEMENTWISE, saves=NOTHING,
+                vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
+subtract = primitive("subtract", numpy.subtract, public="np", jvp=ELEMENTWISE, saves=NOTHING,
+                     vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
+multiply = primitive("multiply", numpy.multiply, public="np", jvp=ELEMENTWISE, saves=OTHER_INPUTS,
+                     vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: g * x1))
+divide = primitive("divide", numpy.true_divide, public="np", aliases=("true_divide",),
+                   jvp=ELEMENTWISE, numpy=(numpy.true_divide, numpy.divide),
+                   vjp=(lambda g, ans, x1, x2: g / x2,
+                        lambda g, ans, x1, x2: -(g / x2) * (x1 / x2)))
 
 
 def _power(x1, x2):
@@ -95,49 +85,61 @@ def _power(x1, x2):
     return out
 
 
-power = _elementwise("power", _power, numpy_fn=numpy.power, saves={"inputs", "answer"},
-                     vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
-                          _exponent_slope))
-float_power = _elementwise(
-    "float_power", numpy.float_power, saves={"inputs", "answer"},
+power = primitive("power", _power, public="np", jvp=ELEMENTWISE,
+                  numpy=numpy.power, saves={"inputs", "answer"},
+                  vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
+                       _exponent_slope))
+float_power = primitive(
+    "float_power", numpy.float_power, public="np", jvp=ELEMENTWISE, saves={"inputs", "answer"},
     vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, float_power), _exponent_slope),
     doc="ndgrad's differentiable numpy.float_power: computed in float64 (or complex128), as "
         "NumPy; the gradients are cast back to each operand's dtype. The exponent's gradient "
         "is taken as 0 where the base is <= 0 (no real logarithm).")
-negative = _elementwise("negative", numpy.negative, saves=NOTHING, vjp=lambda g, ans, x: -g)
-positive = _elementwise("positive", numpy.positive, saves=NOTHING, vjp=lambda g, ans, x: g)
-reciprocal = _elementwise(
-    "reciprocal", numpy.reciprocal, saves=ANSWER, vjp=lambda g, ans, x: -g * ans * ans,
+negative = primitive("negative", numpy.negative, public="np", jvp=ELEMENTWISE,
+                     saves=NOTHING, vjp=lambda g, ans, x: -g)
+positive = primitive("positive", numpy.positive, public="np", jvp=ELEMENTWISE,
+                     saves=NOTHING, vjp=lambda g, ans, x: g)
+reciprocal = primitive(
+    "reciprocal", numpy.reciprocal, public="np", jvp=ELEMENTWISE, saves=ANSWER,
+    vjp=lambda g, ans, x: -g * ans * ans,
     doc="ndgrad's differentiable numpy.reciprocal: 1/x, with gradient -1/x^2 (inf at 0). On "
         "integers it is NumPy's integer reciprocal, which carries no gradient.")
-absolute = _elementwise("absolute", numpy.absolute, vjp=_abs_slope)
-publish(absolute, "abs")
-fabs = _elementwise("fabs", numpy.fabs, vjp=_abs_slope,
-                    doc="ndgrad's differentiable numpy.fabs: |x| as a float; gradient sign(x), "
-                        "0 at 0 (as abs).")
-square = _elementwise("square", numpy.square, vjp=lambda g, ans, x: g * 2 * x)
-sqrt = _elementwise("sqrt", numpy.sqrt, saves=ANSWER, vjp=lambda g, ans, x: g / (2 * ans))
-cbrt = _elementwise("cbrt", numpy.cbrt, saves=ANSWER,
-                    vjp=lambda g, ans, x: g / (3 * ans * ans),
-                    doc="ndgrad's differentiable numpy.cbrt: gradient 1/(3 cbrt(x)^2), inf at 0.")
+absolute = primitive("absolute", numpy.absolute, public="np", aliases=("abs",), jvp=ELEMENTWISE,
+                     vjp=_abs_slope)
+fabs = primitive("fabs", numpy.fabs, public="np", jvp=ELEMENTWISE, vjp=_abs_slope,
+                 doc="ndgrad's differentiable numpy.fabs: |x| as a float; gradient sign(x), "
+                     "0 at 0 (as abs).")
+square = primitive("square", numpy.square, public="np", jvp=ELEMENTWISE,
+                   vjp=lambda g, ans, x: g * 2 * x)
+sqrt = primitive("sqrt", numpy.sqrt, public="np", jvp=ELEMENTWISE,
+                 saves=ANSWER, vjp=lambda g, ans, x: g / (2 * ans))
+cbrt = primitive("cbrt", numpy.cbrt, public="np", jvp=ELEMENTWISE, saves=ANSWER,
+                 vjp=lambda g, ans, x: g / (3 * ans * ans),
+                 doc="ndgrad's differentiable numpy.cbrt: gradient 1/(3 cbrt(x)^2), inf at 0.")
 
 # -- exponentials and logarithms ----------------------------------------------------------------
-exp = _elementwise("exp", numpy.exp, saves=ANSWER, vjp=lambda g, ans, x: g * ans)
-exp2 = _elementwise("exp2", numpy.exp2, saves=ANSWER, vjp=lambda g, ans, x: g * ans * _LN2)
+exp = primitive("exp", numpy.exp, public="np", jvp=ELEMENTWISE,
+                saves=ANSWER, vjp=lambda g, ans, x: g * ans)
+exp2 = primitive("exp2", numpy.exp2, public="np", jvp=ELEMENTWISE,
+                 saves=ANSWER, vjp=lambda g, ans, x: g * ans * _LN2)
 # exp(x), not ans + 1, keeps the slope's relative precision where expm1(x) is near -1
-expm1 = _elementwise("expm1", numpy.expm1, vjp=lambda g, ans, x: g * exp(x))
-log = _elementwise("log", numpy.log, vjp=lambda g, ans, x: g / x)
-log2 = _elementwise("log2", numpy.log2, vjp=lambda g, ans, x: g / (x * _LN2))
-log10 = _elementwise("log10", numpy.log10, vjp=lambda g, ans, x: g / (x * _LN10))
-log1p = _elementwise("log1p", numpy.log1p, vjp=lambda g, ans, x: g / (1 + x))
+expm1 = primitive("expm1", numpy.expm1, public="np", jvp=ELEMENTWISE,
+                  vjp=lambda g, ans, x: g * exp(x))
+log = primitive("log", numpy.log, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: g / x)
+log2 = primitive("log2", numpy.log2, public="np", jvp=ELEMENTWISE,
+                 vjp=lambda g, ans, x: g / (x * _LN2))
+log10 = primitive("log10", numpy.log10, public="np", jvp=ELEMENTWISE,
+                  vjp=lambda g, ans, x: g / (x * _LN10))
+log1p = primitive("log1p", numpy.log1p, public="np", jvp=ELEMENTWISE,
+                  vjp=lambda g, ans, x: g / (1 + x))
 # d/dx1 log(e^x1 + e^x2) = e^(x1 - ans): the exponent is <= 0, so it never overflows
-logaddexp = _elementwise(
-    "logaddexp", numpy.logaddexp, saves={"inputs", "answer"},
+logaddexp = primitive(
+    "logaddexp", numpy.logaddexp, public="np", jvp=ELEMENTWISE, saves={"inputs", "answer"},
     vjp=(lambda g, ans, x1, x2: g * exp(x1 - ans), lambda g, ans, x1, x2: g * exp(x2 - ans)),
     doc="ndgrad's differentiable numpy.logaddexp: log(exp(x1) + exp(x2)) without overflow; "
         "each operand's gradient exp(xi - result) is a softmax weight, also stable.")
-logaddexp2 = _elementwise(
-    "logaddexp2", numpy.logaddexp2, saves={"inputs", "answer"},
+logaddexp2 = primitive(
+    "logaddexp2", numpy.logaddexp2, public="np", jvp=ELEMENTWISE, saves={"inputs", "answer"},
     vjp=(lambda g, ans, x1, x2: g * exp2(x1 - ans), lambda g, ans, x1, x2: g * exp2(x2 - ans)),
     doc="ndgrad's differentiable numpy.logaddexp2: log2(2^x1 + 2^x2) without overflow; "
         "gradients 2^(xi - result), also stable.")
@@ -149,14 +151,16 @@ def _one_minus_square(x):
     return (1 - x) * (1 + x)
 
 
-sin = _elementwise("sin", numpy.sin, vjp=lambda g, ans, x: g * cos(x))
-cos = _elementwise("cos", numpy.cos, vjp=lambda g, ans, x: -(g * sin(x)))
-tan = _elementwise("tan", numpy.tan, saves=ANSWER, vjp=lambda g, ans, x: g * (1 + ans * ans))
-arcsin = _elementwise("arcsin", numpy.arcsin,
-                      vjp=lambda g, ans, x: g / sqrt(_one_minus_square(x)))
-arccos = _elementwise("arccos", numpy.arccos,
-                      vjp=lambda g, ans, x: -g / sqrt(_one_minus_square(x)))
-arctan = _elementwise("arctan", numpy.arctan, vjp=lambda g, ans, x: g / (1 + x * x))
+sin = primitive("sin", numpy.sin, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: g * cos(x))
+cos = primitive("cos", numpy.cos, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: -(g * sin(x)))
+tan = primitive("tan", numpy.tan, public="np", jvp=ELEMENTWISE,
+                saves=ANSWER, vjp=lambda g, ans, x: g * (1 + ans * ans))
+arcsin = primitive("arcsin", numpy.arcsin, public="np", jvp=ELEMENTWISE,
+                   vjp=lambda g, ans, x: g / sqrt(_one_minus_square(x)))
+arccos = primitive("arccos", numpy.arccos, public="np", jvp=ELEMENTWISE,
+                   vjp=lambda g, ans, x: -g / sqrt(_one_minus_square(x)))
+arctan = primitive("arctan", numpy.arctan, public="np", jvp=ELEMENTWISE,
+                   vjp=lambda g, ans, x: g / (1 + x * x))
 
 
 def _arctan2_pullback(g, ans, inputs, params, wanted):
@@ -174,8 +178,9 @@ def _arctan2_pushforward(tangents, ans, inputs, params):
     return numerator / _nonzero_or_one(x1 * x1 + x2 * x2)
 
 
-arctan2 = _elementwise(
-    "arctan2", numpy.arctan2, pullback=_arctan2_pullback, pushforward=_arctan2_pushforward,
+arctan2 = primitive(
+    "arctan2", numpy.arctan2, public="np", pullback=_arctan2_pullback,
+    pushforward=_arctan2_pushforward,
     doc="ndgrad's differentiable numpy.arctan2: the angle of the point (x2, x1), gradients "
         "(x2, -x1) / (x1^2 + x2^2). At the origin, where the angle has no derivative, both "
         "gradients are 0 (NumPy's value there is 0); across the negative x2 axis the angle "
@@ -197,17 +202,17 @@ def _hypot_pushforward(tangents, ans, inputs, params):
     return numerator / _nonzero_or_one(ans)
 
 
-hypot = _elementwise(
-    "hypot", numpy.hypot, saves={"inputs", "answer"}, pullback=_hypot_pullback,
+hypot = primitive(
+    "hypot", numpy.hypot, public="np", saves={"inputs", "answer"}, pullback=_hypot_pullback,
     pushforward=_hypot_pushforward,
     doc="ndgrad's differentiable numpy.hypot: sqrt(x1^2 + x2^2) without overflow; gradients "
         "xi / hypot, 0 at the origin (the subgradient of least norm, as linalg.norm of 0).")
-deg2rad = _elementwise("deg2rad", numpy.deg2rad, saves=NOTHING,
-                       vjp=lambda g, ans, x: g * _RADIANS_PER_DEGREE)
-publish(deg2rad, "radians", numpy=numpy.radians)
-rad2deg = _elementwise("rad2deg", numpy.rad2deg, saves=NOTHING,
-                       vjp=lambda g, ans, x: g / _RADIANS_PER_DEGREE)
-publish(rad2deg, "degrees", numpy=numpy.degrees)
+deg2rad = primitive("deg2rad", numpy.deg2rad, public="np", aliases=("radians",),
+                    numpy=(numpy.deg2rad, numpy.radians), jvp=ELEMENTWISE, saves=NOTHING,
+                    vjp=lambda g, ans, x: g * _RADIANS_PER_DEGREE)
+rad2deg = primitive("rad2deg", numpy.rad2deg, public="np", aliases=("degrees",),
+                    numpy=(numpy.rad2deg, numpy.degrees), jvp=ELEMENTWISE, saves=NOTHING,
+                    vjp=lambda g, ans, x: g / _RADIANS_PER_DEGREE)
 
 
 def _sinc_family(x, n):
@@ -278,23 +283,28 @@ def sinc(x):
 
 
 # -- hyperbolic functions -----------------------------------------------------------------------
-sinh = _elementwise("sinh", numpy.sinh, vjp=lambda g, ans, x: g * cosh(x))
-cosh = _elementwise("cosh", numpy.cosh, vjp=lambda g, ans, x: g * sinh(x))
-tanh = _elementwise("tanh", numpy.tanh, saves=ANSWER,
-                    vjp=lambda g, ans, x: g * (1 - ans * ans))
-arcsinh = _elementwise("arcsinh", numpy.arcsinh, vjp=lambda g, ans, x: g / sqrt(x * x + 1))
-arccosh = _elementwise("arccosh", numpy.arccosh,              # (x-1)(x+1): exact near x = 1
-                       vjp=lambda g, ans, x: g / sqrt((x - 1) * (x + 1)))
-arctanh = _elementwise("arctanh", numpy.arctanh,
-                       vjp=lambda g, ans, x: g / _one_minus_square(x))
+sinh = primitive("sinh", numpy.sinh, public="np", jvp=ELEMENTWISE,
+                 vjp=lambda g, ans, x: g * cosh(x))
+cosh = primitive("cosh", numpy.cosh, public="np", jvp=ELEMENTWISE,
+                 vjp=lambda g, ans, x: g * sinh(x))
+tanh = primitive("tanh", numpy.tanh, public=("np", "npx"), jvp=ELEMENTWISE, saves=ANSWER,
+                 vjp=lambda g, ans, x: g * (1 - ans * ans))
+arcsinh = primitive("arcsinh", numpy.arcsinh, public="np", jvp=ELEMENTWISE,
+                    vjp=lambda g, ans, x: g / sqrt(x * x + 1))
+arccosh = primitive("arccosh", numpy.arccosh, public="np", jvp=ELEMENTWISE,
+                                 # (x-1)(x+1): exact near x = 1
+                    vjp=lambda g, ans, x: g / sqrt((x - 1) * (x + 1)))
+arctanh = primitive("arctanh", numpy.arctanh, public="np", jvp=ELEMENTWISE,
+                    vjp=lambda g, ans, x: g / _one_minus_square(x))
 
 # -- extrema, selection, clipping ---------------------------------------------------------------
-maximum = _elementwise("maximum", numpy.maximum,           # ties share the gradient equally
-                       vjp=(lambda g, ans, x1, x2: _tie_share(g, x1, x2),
-                            lambda g, ans, x1, x2: _tie_share(g, x2, x1)))
-minimum = _elementwise("minimum", numpy.minimum,
-                       vjp=(lambda g, ans, x1, x2: _tie_share(g, x2, x1),
-                            lambda g, ans, x1, x2: _tie_share(g, x1, x2)))
+maximum = primitive("maximum", numpy.maximum, public="np", jvp=ELEMENTWISE,
+                              # ties share the gradient equally
+                    vjp=(lambda g, ans, x1, x2: _tie_share(g, x1, x2),
+                         lambda g, ans, x1, x2: _tie_share(g, x2, x1)))
+minimum = primitive("minimum", numpy.minimum, public="np", jvp=ELEMENTWISE,
+                    vjp=(lambda g, ans, x1, x2: _tie_share(g, x2, x1),
+                         lambda g, ans, x1, x2: _tie_share(g, x1, x2)))
 
 
 def _skipping_nan(rules):
@@ -309,10 +319,10 @@ def _skipping_nan(rules):
 _FMAX_DOC = ("ndgrad's differentiable numpy.{}: NaNs are ignored, and so is their gradient: "
              "where one operand is NaN the other gets all of it (where both are, x1 does). "
              "Ties share the gradient equally, as in {}.")
-fmax = _elementwise("fmax", numpy.fmax, vjp=_skipping_nan(maximum.vjp),
-                    doc=_FMAX_DOC.format("fmax", "maximum"))
-fmin = _elementwise("fmin", numpy.fmin, vjp=_skipping_nan(minimum.vjp),
-                    doc=_FMAX_DOC.format("fmin", "minimum"))
+fmax = primitive("fmax", numpy.fmax, public="np", jvp=ELEMENTWISE, vjp=_skipping_nan(maximum.vjp),
+                 doc=_FMAX_DOC.format("fmax", "maximum"))
+fmin = primitive("fmin", numpy.fmin, public="np", jvp=ELEMENTWISE, vjp=_skipping_nan(minimum.vjp),
+                 doc=_FMAX_DOC.format("fmin", "minimum"))
 
 # where: the unsigned integer type of each float size, to select bit patterns
 _UNSIGNED = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
@@ -398,6 +408,7 @@ clip_ = primitive(                  # the gradient passes inside; a bound gets i
              _inside(a, a_min, None) & ~_inside(a, None, a_max), g, 0)))
 
 
+@public(numpy=numpy.clip)
 def clip(a, a_min=None, a_max=None):
     """ndgrad's differentiable numpy.clip: the gradient passes where ``a`` is inside the
     bounds, and goes to the bound where it binds."""
@@ -406,24 +417,21 @@ def clip(a, a_min=None, a_max=None):
     return clip_(a, a_min, a_max)
 
 
-publish(clip, numpy=numpy.clip)
-
 # -- remainders, signs, replacements ------------------------------------------------------------
 _REMAINDER_DOC = (
     "ndgrad's differentiable numpy.{name}: x1 - {rounding}(x1 / x2) * x2. Gradients 1 for x1 and "
     "-{rounding}(x1 / x2) for x2. At a jump (x1 / x2 an integer) the derivative does not exist; "
     "the gradient given there is the slope of the piece NumPy's value lies on.")
-remainder = _elementwise(
-    "remainder", numpy.remainder,
+remainder = primitive(
+    "remainder", numpy.remainder, public="np", aliases=("mod",), jvp=ELEMENTWISE,
     # floor_divide, not floor(x1 / x2): NumPy's own quotient, consistent with its remainder
     vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * floor_divide(x1, x2))),
     doc=_REMAINDER_DOC.format(name="remainder (alias mod)", rounding="floor"))
-publish(remainder, "mod")
-fmod = _elementwise("fmod", numpy.fmod,
-                    vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * trunc(x1 / x2))),
-                    doc=_REMAINDER_DOC.format(name="fmod", rounding="trunc"))
-copysign = _elementwise(
-    "copysign", numpy.copysign, saves={"inputs", "answer"},
+fmod = primitive("fmod", numpy.fmod, public="np", jvp=ELEMENTWISE,
+                 vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -(g * trunc(x1 / x2))),
+                 doc=_REMAINDER_DOC.format(name="fmod", rounding="trunc"))
+copysign = primitive(
+    "copysign", numpy.copysign, public="np", jvp=ELEMENTWISE, saves={"inputs", "answer"},
     # +1 where x1's sign is kept, -1 where it is flipped, 0 at x1 = 0 (abs's subgradient)
     vjp=(lambda g, ans, x1, x2: g * (sign(x1) * sign(ans)), None),
     doc="ndgrad's differentiable numpy.copysign: |x1| with the sign of x2. x1's gradient is "
@@ -445,31 +453,30 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 # Piecewise-constant functions: their gradient is zero wherever it exists.
-sign = _elementwise("sign", numpy.sign, nondiff=True)
-floor = _elementwise("floor", numpy.floor, nondiff=True)
-ceil = _elementwise("ceil", numpy.ceil, nondiff=True)
-trunc = _elementwise("trunc", numpy.trunc, nondiff=True)
-rint = _elementwise("rint", numpy.rint, nondiff=True)
-round_ = _elementwise("round", numpy.round, nondiff=True)
-publish(round_, "around")
-floor_divide = _elementwise("floor_divide", numpy.floor_divide, nondiff=True)
+sign = primitive("sign", numpy.sign, public="np", nondiff=True)
+floor = primitive("floor", numpy.floor, public="np", nondiff=True)
+ceil = primitive("ceil", numpy.ceil, public="np", nondiff=True)
+trunc = primitive("trunc", numpy.trunc, public="np", nondiff=True)
+rint = primitive("rint", numpy.rint, public="np", nondiff=True)
+round_ = primitive("round", numpy.round, public="np", aliases=("around",), nondiff=True)
+floor_divide = primitive("floor_divide", numpy.floor_divide, public="np", nondiff=True)
 
 # Comparisons: boolean results, never a gradient.
-equal = _elementwise("equal", numpy.equal, nondiff=True)
-not_equal = _elementwise("not_equal", numpy.not_equal, nondiff=True)
-less = _elementwise("less", numpy.less, nondiff=True)
-less_equal = _elementwise("less_equal", numpy.less_equal, nondiff=True)
-greater = _elementwise("greater", numpy.greater, nondiff=True)
-greater_equal = _elementwise("greater_equal", numpy.greater_equal, nondiff=True)
-logical_not = _elementwise("logical_not", numpy.logical_not, nondiff=True)
-logical_and = _elementwise("logical_and", numpy.logical_and, nondiff=True)
-logical_or = _elementwise("logical_or", numpy.logical_or, nondiff=True)
-logical_xor = _elementwise("logical_xor", numpy.logical_xor, nondiff=True)
+equal = primitive("equal", numpy.equal, public="np", nondiff=True)
+not_equal = primitive("not_equal", numpy.not_equal, public="np", nondiff=True)
+less = primitive("less", numpy.less, public="np", nondiff=True)
+less_equal = primitive("less_equal", numpy.less_equal, public="np", nondiff=True)
+greater = primitive("greater", numpy.greater, public="np", nondiff=True)
+greater_equal = primitive("greater_equal", numpy.greater_equal, public="np", nondiff=True)
+logical_not = primitive("logical_not", numpy.logical_not, public="np", nondiff=True)
+logical_and = primitive("logical_and", numpy.logical_and, public="np", nondiff=True)
+logical_or = primitive("logical_or", numpy.logical_or, public="np", nondiff=True)
+logical_xor = primitive("logical_xor", numpy.logical_xor, public="np", nondiff=True)
 # Bitwise ops: on boolean masks, the & | ^ ~ operators; integer results carry no gradient.
-bitwise_and = _elementwise("bitwise_and", numpy.bitwise_and, nondiff=True)
-bitwise_or = _elementwise("bitwise_or", numpy.bitwise_or, nondiff=True)
-bitwise_xor = _elementwise("bitwise_xor", numpy.bitwise_xor, nondiff=True)
-invert = _elementwise("invert", numpy.invert, nondiff=True)
-isnan = _elementwise("isnan", numpy.isnan, nondiff=True)
-isinf = _elementwise("isinf", numpy.isinf, nondiff=True)
-isfinite = _elementwise("isfinite", numpy.isfinite, nondiff=True)
+bitwise_and = primitive("bitwise_and", numpy.bitwise_and, public="np", nondiff=True)
+bitwise_or = primitive("bitwise_or", numpy.bitwise_or, public="np", nondiff=True)
+bitwise_xor = primitive("bitwise_xor", numpy.bitwise_xor, public="np", nondiff=True)
+invert = primitive("invert", numpy.invert, public="np", nondiff=True)
+isnan = primitive("isnan", numpy.isnan, public="np", nondiff=True)
+isinf = primitive("isinf", numpy.isinf, public="np", nondiff=True)
+isfinite = primitive("isfinite", numpy.isfinite, public="np", nondiff=True)

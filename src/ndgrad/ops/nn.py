@@ -12,7 +12,7 @@ import numpy
 from .._axes import ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import _wrap, default_dtype, ndarray, raw
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
-from .._publish import public, publish
+from .._publish import public
 from .._state import STATE
 from .creation import asarray
 from .elementwise import absolute, exp, log, sqrt, tanh, where
@@ -24,8 +24,8 @@ from .special import as_float, erf
 
 # -- activations -------------------------------------------------------------------------------
 # Elementwise: each VJP rule is g times a slope, and serves as the JVP rule (ELEMENTWISE).
-relu = primitive("relu", lambda x: numpy.maximum(x, 0), saves=ANSWER, jvp=ELEMENTWISE,
-                 vjp=lambda g, ans, x: g * (ans > 0))            # subgradient 0 at 0
+relu = primitive("relu", lambda x: numpy.maximum(x, 0), public="npx", saves=ANSWER,
+                 jvp=ELEMENTWISE, vjp=lambda g, ans, x: g * (ans > 0))   # subgradient 0 at 0
 
 
 def _sigmoid(x):
@@ -35,10 +35,10 @@ def _sigmoid(x):
     return numpy.exp(-numpy.logaddexp(0, -x)).astype(x.dtype, copy=False)
 
 
-sigmoid = primitive("sigmoid", _sigmoid, saves=ANSWER, jvp=ELEMENTWISE,
+sigmoid = primitive("sigmoid", _sigmoid, public="npx", saves=ANSWER, jvp=ELEMENTWISE,
                     vjp=lambda g, ans, x: g * ans * (1 - ans))
 # log(1 + exp(x)) as logaddexp(0, x): no overflow for large x, no cancellation for small
-softplus = primitive("softplus", lambda x: numpy.logaddexp(0, x), jvp=ELEMENTWISE,
+softplus = primitive("softplus", lambda x: numpy.logaddexp(0, x), public="npx", jvp=ELEMENTWISE,
                      vjp=lambda g, ans, x: g * sigmoid(x))
 leaky_relu_ = primitive("leaky_relu", lambda x, slope: numpy.where(x > 0, x, x * slope),
                         jvp=ELEMENTWISE,
@@ -58,13 +58,9 @@ def _gelu(x):
 
 
 # x Phi(x), Phi the normal CDF: d = Phi(x) + x phi(x), with phi the normal density
-gelu = primitive("gelu", _gelu, jvp=ELEMENTWISE,
+gelu = primitive("gelu", _gelu, public="npx", jvp=ELEMENTWISE,
                  vjp=lambda g, ans, x: g * (0.5 * (1 + erf(x * _SQRT_HALF))
                                             + x * exp(-0.5 * x * x) * _INV_SQRT_2PI))
-
-for _name, _function in (("relu", relu), ("sigmoid", sigmoid), ("softplus", softplus),
-                         ("gelu", gelu), ("tanh", tanh)):
-    publish(_function, _name, namespaces=("npx",))
 
 # SELU's constants (Klambauer et al. 2017), as MXNet's
 _SELU_SCALE = 1.0507009873554804934193349852946

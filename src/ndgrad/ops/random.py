@@ -148,13 +148,11 @@ def randn(*shape, dtype=None, device=None, ctx=None):
     return _shared().standard_normal(shape or None, dtype, device=device, ctx=ctx)
 
 
-@public(namespaces=("np.random",))
+@public(namespaces=("np.random",), aliases=("random_sample",))
 def random(size=None, dtype=None, *, device=None, ctx=None):
     """Samples of U[0, 1) (NumPy's random_sample)."""
     return _shared().random(size, dtype, device=device, ctx=ctx)
 
-
-publish(random, "random_sample", namespaces=("np.random",))
 
 
 @public(namespaces=("np.random",))

@@ -10,7 +10,7 @@ import numpy
 from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
-from .._publish import public, publish
+from .._publish import public
 from .._state import STATE
 from .elementwise import sqrt, where
 from .shape import astype, broadcast_to_, getitem_, reshape_, scatter_add, transpose_
@@ -254,21 +254,18 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False):
     return _reduce(prod_, a, axis, keepdims, dtype=dtype)
 
 
-@public(numpy=(numpy.max, numpy.amax))
+@public(numpy=(numpy.max, numpy.amax), aliases=("amax",))
 def max(a, axis=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.max. Differs from MXNet: tied maxima share the gradient
     equally, so it sums to one."""
     return _reduce(amax_, a, axis, keepdims)
 
 
-@public(numpy=(numpy.min, numpy.amin))
+@public(numpy=(numpy.min, numpy.amin), aliases=("amin",))
 def min(a, axis=None, out=None, keepdims=False):
     """ndgrad's differentiable numpy.min; tied minima share the gradient equally."""
     return _reduce(amin_, a, axis, keepdims)
 
-
-publish(max, "amax")
-publish(min, "amin")
 
 
 @public(numpy=numpy.argmax)

@@ -15,12 +15,15 @@ from numpy.exceptions import AxisError
 from .._axes import broadcast_shapes, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import _wrap, ndarray
 from .._primitive import LINEAR, NOTHING, SHAPES, primitive
-from .._publish import public, publish
+from .._publish import public
 from .._shaping import astype_, broadcast_to_, reshape_, transpose_
 from ..errors import InPlaceModifiedError
 from .creation import asarray
 
 copy_ = primitive("copy", numpy.copy, saves=NOTHING, jvp=LINEAR, vjp=lambda g, ans, x: g)
+
+
+@public()
 def astype(x, dtype, copy=True):
     """``x.astype(dtype)``: differentiable between float dtypes (the gradient is cast back);
     a cast to an integer or bool dtype gives a result with no gradient."""
@@ -125,8 +128,6 @@ def size(a, axis=None):
     """ndgrad's numpy.size."""
     return numpy.size(getattr(a, "_data", a), axis)
 
-
-publish(astype)
 
 
 def _is_basic_index(key):

@@ -17,19 +17,11 @@ import numpy
 from .._axes import broadcast_shapes, normalize_axes, shape_of
 from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, primitive
-from .._publish import public, publish
+from .._publish import public
 from .creation import asarray
 from .elementwise import absolute, exp, log, where
 from .reductions import sum as reduce_sum
 from .shape import broadcast_to_
-
-
-def _special(name, kernel, **kwargs):
-    """Declare an elementwise primitive over a float64 kernel; publish it in scipy.special.
-    Its Jacobian is diagonal, so its VJP rule serves as its JVP rule."""
-    prim = primitive(name, _real(kernel), jvp=ELEMENTWISE, **kwargs)
-    publish(prim, name, namespaces=("scipy.special",))
-    return prim
 
 
 def _real(kernel):
@@ -125,13 +117,14 @@ def _erfc(x):
     return numpy.where(x < 0, 2 - erfc, erfc)
 
 
-erf = _special("erf", _erf,                  # d erf x = 2/sqrt(pi) exp(-x^2) dx
-               vjp=lambda g, ans, x: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),
-               doc="ndgrad's differentiable scipy.special.erf, to double precision.")
-erfc = _special("erfc", _erfc,
-                vjp=lambda g, ans, x: g * (-_TWO_OVER_SQRT_PI * exp(-(x * x))),
-                doc="ndgrad's differentiable scipy.special.erfc = 1 - erf, to full relative "
-                    "precision also in the tail (down to its underflow at x = 27).")
+erf = primitive("erf", _real(_erf), public="scipy.special", jvp=ELEMENTWISE,
+                                 # d erf x = 2/sqrt(pi) exp(-x^2) dx
+                vjp=lambda g, ans, x: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),
+                doc="ndgrad's differentiable scipy.special.erf, to double precision.")
+erfc = primitive("erfc", _real(_erfc), public="scipy.special", jvp=ELEMENTWISE,
+                 vjp=lambda g, ans, x: g * (-_TWO_OVER_SQRT_PI * exp(-(x * x))),
+                 doc="ndgrad's differentiable scipy.special.erfc = 1 - erf, to full relative "
+                     "precision also in the tail (down to its underflow at x = 27).")
 
 
 # -- erfinv ----------------------------------------------------------------------------------
@@ -167,10 +160,11 @@ def _erfinv(y):
     return numpy.copysign(x, y)
 
 
-erfinv = _special("erfinv", _erfinv, saves=ANSWER,     # d erfinv y = sqrt(pi)/2 e^(x^2) dy
-                  vjp=lambda g, ans, x: g * (_SQRT_PI / 2 * exp(ans * ans)),
-                  doc="ndgrad's differentiable scipy.special.erfinv: +-inf at +-1, nan "
-                      "beyond.")
+erfinv = primitive("erfinv", _real(_erfinv), public="scipy.special", jvp=ELEMENTWISE,
+                   saves=ANSWER,     # d erfinv y = sqrt(pi)/2 e^(x^2) dy
+                   vjp=lambda g, ans, x: g * (_SQRT_PI / 2 * exp(ans * ans)),
+                   doc="ndgrad's differentiable scipy.special.erfinv: +-inf at +-1, nan "
+                       "beyond.")
 
 
 # -- polygamma, digamma, gammaln -------------------------------------------------------------
@@ -276,14 +270,12 @@ polygamma_ = primitive("polygamma", _real(_polygamma), jvp=ELEMENTWISE,
                        vjp=lambda g, ans, x, n: g * polygamma_(x, n=n + 1))
 
 
-@public(namespaces=("scipy.special",))
+@public(namespaces=("scipy.special",), aliases=("psi",))
 def digamma(x):
     """ndgrad's differentiable scipy.special.digamma (psi): the derivative of gammaln.
     digamma(0) is -inf; the negative integers (poles) give nan."""
     return polygamma_(x, n=0)
 
-
-publish(digamma, "psi", namespaces=("scipy.special",))
 
 
 @public(namespaces=("scipy.special",))
@@ -361,10 +353,11 @@ def _gammaln(x):
     return value
 
 
-gammaln = _special("gammaln", _gammaln,               # d log Gamma = digamma dx
-                   vjp=lambda g, ans, x: g * polygamma_(x, n=0),
-                   doc="ndgrad's differentiable scipy.special.gammaln: log |Gamma(x)|, +inf at "
-                       "the poles 0, -1, -2, ...")
+gammaln = primitive("gammaln", _real(_gammaln), public="scipy.special", jvp=ELEMENTWISE,
+                                  # d log Gamma = digamma dx
+                    vjp=lambda g, ans, x: g * polygamma_(x, n=0),
+                    doc="ndgrad's differentiable scipy.special.gammaln: log |Gamma(x)|, +inf at "
+                        "the poles 0, -1, -2, ...")
 
 
 # -- logistic, xlogy, logsumexp, softmax -----------------------------------------------------
@@ -372,8 +365,9 @@ def _logit(p):
     return numpy.log(p / (1 - p))             # 1 - p is exact for p >= 1/2: no cancellation
 
 
-logit = _special("logit", _logit, vjp=lambda g, ans, x: g / (x * (1 - x)),
-                 doc="ndgrad's differentiable scipy.special.logit: log(p / (1 - p)).")
+logit = primitive("logit", _real(_logit), public="scipy.special", jvp=ELEMENTWISE,
+                  vjp=lambda g, ans, x: g / (x * (1 - x)),
+                  doc="ndgrad's differentiable scipy.special.logit: log(p / (1 - p)).")
 
 
 def as_float(x):
@@ -395,11 +389,10 @@ def _xlogy_y_vjp(g, ans, x, y):
     return g * (x / where(both_zero, 1, y))
 
 
-xlogy = primitive("xlogy", _xlogy, jvp=ELEMENTWISE,
+xlogy = primitive("xlogy", _xlogy, public="scipy.special", jvp=ELEMENTWISE,
                   vjp=(lambda g, ans, x, y: g * log(y), _xlogy_y_vjp),
                   doc="ndgrad's differentiable scipy.special.xlogy: x log(y), and 0 where "
                       "x == 0 (unless y is nan).")
-publish(xlogy, "xlogy", namespaces=("scipy.special",))
 
 
 @public(namespaces=("scipy.special",))
