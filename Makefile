@@ -20,6 +20,7 @@ test: $(PY)
 lint: $(PY)
 	$(PIP) -e ".[dev]"
 	$(PY) -m ruff check .
+	$(PY) -m mypy src
 
 # The fuzz tier at length: twenty times the examples of the bounded profile that make test runs.
 fuzz: $(PY)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import heapq
 import pstats
 import timeit
 import tracemalloc
@@ -27,8 +28,8 @@ import chain_ops
 import numpy
 
 from ndgrad import _engine, autograd, np
-from ndgrad._engine import Node, _count_dependents
 from ndgrad._ndarray import _wrap, ndarray
+from ndgrad._node import Node
 from ndgrad._primitive import Primitive
 from ndgrad._state import STATE
 
@@ -159,17 +160,19 @@ def backward_breakdown(runs: int = 30) -> None:
     finally:
         STATE.raw_rules = False
     pullback_per_op = pullback_total / len(one_block)
-    dependents_per_op = best_us(lambda: _count_dependents([y._node]), number=20) / len(nodes)
     sin_node, tanh_node = one_block["sin"], one_block["tanh"]
+    # the engine takes nodes from a heap by sequence number: one push and one pop per node
+    heap_per_op = best_us(lambda: heapq.heappop([(-1, sin_node)])) + best_us(
+        lambda: heapq.heappush([], (-1, sin_node)))
     versions_us = (best_us(sin_node.check_versions) + best_us(tanh_node.check_versions)) / 2
     saving = 3 / chain_ops.OPS_PER_BLOCK     # sin, tanh and multiply save values: checked
-    accumulate_per_op = best_us(lambda: _engine._accumulate({sin_node: g}, sin_node, 0, g)) \
+    accumulate_per_op = best_us(lambda: _engine._accumulate({sin_node: g}, [], sin_node, 0, g)) \
         / chain_ops.OPS_PER_BLOCK            # one fan-out (y feeds sin and add) per block
     release_us = best_us(Node(None, (), {}, (y,)).release)
-    rest = (backward_us - pullback_per_op - dependents_per_op - saving * versions_us
+    rest = (backward_us - pullback_per_op - heap_per_op - saving * versions_us
             - accumulate_per_op - release_us)
-    print(f"   per op: pullbacks {pullback_per_op:.2f}; counting dependents "
-          f"{dependents_per_op:.2f}; version checks {saving * versions_us:.2f}; "
+    print(f"   per op: pullbacks {pullback_per_op:.2f}; the heap "
+          f"{heap_per_op:.2f}; version checks {saving * versions_us:.2f}; "
           f"accumulating fan-out {accumulate_per_op:.2f}; release {release_us:.2f}; "
           f"the engine loop's own work {rest:.2f}")
     raw_rules = {
@@ -211,9 +214,9 @@ class MemoryTimeline:
             timeline.mark(f"  backward node {prim.name}: rules done")
             return grads
 
-        def traced_deliver(sink, grad, create_graph):
+        def traced_deliver(sink, grad, *rest):
             timeline.mark("  deliver to x.grad: start")
-            deliver(sink, grad, create_graph)
+            deliver(sink, grad, *rest)
             timeline.mark("  deliver to x.grad: done")
 
         Primitive.__call__, Primitive.pullback = traced_call, traced_pullback

@@ -177,3 +177,31 @@ def test_the_checks_see_an_upward_import_and_a_circle():
     assert circles(graph) == [["a", "b"]]
     with pytest.raises(AssertionError, match="has no floor"):
         floor_of("c", floors)
+
+
+# The tests mirror the source: tests/test_<m>.py tests module <m> (or _<m>), tests/ops/
+# test_<family>.py the family ops/<family>.py. The suites below cut across modules instead.
+TESTS = Path(__file__).parent
+CROSS_CUTTING = {
+    "": {"dispatch_and_types", "docs", "fuzz_arguments", "fuzz_programs", "io_hostile",
+         "layers", "memory_and_debugging", "misuse", "recorded_writes", "seed_snippets",
+         "semantics", "walkthrough"},
+    # the table-driven suites: every family's rows, one check each
+    "ops": {"bad_inputs", "composition", "forward", "grads", "layouts", "registry",
+            "subgradients"},
+}
+
+
+@pytest.mark.parametrize("folder", sorted(CROSS_CUTTING))
+def test_the_tests_mirror_the_source_layout(folder):
+    source = PACKAGE / folder
+    strays = []
+    for path in sorted((TESTS / folder).glob("test_*.py")):
+        subject = path.stem[len("test_"):]
+        if subject in CROSS_CUTTING[folder]:
+            continue
+        if not any((source / name).exists() for name in
+                   (f"{subject}.py", f"_{subject}.py", subject, f"_{subject}")):
+            strays.append(path.name)
+    assert not strays, (f"{strays} in tests/{folder} test no module of src/ndgrad/{folder}: "
+                        "name them after the module they test, or list them in CROSS_CUTTING")

@@ -120,9 +120,10 @@ def _split_variables(argv: list[str],
         elif equals:
             variables[name] = value
         else:
-            variables[name] = next(tokens, None)
-            if variables[name] is None:
+            values = next(tokens, None)
+            if values is None:
                 parser.error(f"--{name} needs its values, as --{name} 1,2,3")
+            variables[name] = values
     return rest, variables
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 import weakref
 from collections.abc import Sequence
+from types import FrameType
 from typing import Any
 
 import numpy
@@ -26,7 +27,7 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 def user_line() -> str:
     """``file:line: source`` of the innermost frame outside ndgrad (the user's call)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         frame = frame.f_back
     if frame is None:

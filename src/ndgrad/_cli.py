@@ -21,7 +21,7 @@ elements in all the values a formula computes, checked before each operation all
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,9 +242,11 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
     if isinstance(node, ast.Constant):
         # bool is an int subclass, but True is not a number a formula means
         if type(node.value) in (int, float):
+            assert isinstance(node.value, (int, float))     # (for type checkers: it is)
             return _number(node.value, source)
         raise ExpressionError(f"the constant {source} is not allowed: only real numbers, "
                               "as 2 or 0.5")
+    operands: Sequence[ast.expr]
     if isinstance(node, ast.BinOp):
         operands = (node.left, node.right)
         function = _BINARY.get(type(node.op))
@@ -257,6 +259,7 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
         construct, hint = _CONSTRUCTS.get(type(node), (type(node).__name__, ""))
         raise ExpressionError(f"{construct} ({source}) is not allowed: {hint or _LANGUAGE}")
     if function is None:
+        assert not isinstance(node, ast.Call)   # a call's function is a name, never None
         symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
         raise ExpressionError(f"the operator {symbol} ({source}) is not allowed: use + - * / "
                               "** @ and unary - or +")

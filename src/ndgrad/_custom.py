@@ -46,6 +46,7 @@ def attach(name: str, inputs: Sequence[Any], outputs: Sequence[ndarray],
     def engine_pullback(g: Any, ans: Any, _inputs: Any, _params: Any, wanted: Any) -> tuple:
         cotangents = tuple(g) if n_outputs > 1 else (g,)
         cotangents = tuple(c if isinstance(c, ndarray) else _wrap(c, ndarray) for c in cotangents)
+        assert pullback is not None         # the primitive takes this rule only when given one
         grads = pullback(*cotangents)
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) != len(shapes):
@@ -64,6 +65,7 @@ def attach(name: str, inputs: Sequence[Any], outputs: Sequence[ndarray],
                            params: Any) -> Any:
         filled = [t if t is not None else _zeros_like(x) if isinstance(x, ndarray) else None
                   for t, x in zip(tangents, operands)]
+        assert pushforward is not None      # the primitive takes this rule only when given one
         out = pushforward(tuple(operands), tuple(filled))
         out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
         if len(out) != n_outputs:
@@ -238,6 +240,7 @@ class custom_vjp:
         name = self.fun.__name__
 
         def pullback(*cotangents: Any) -> list:
+            assert self.bwd is not None     # __call__ refused a function with no defvjp
             return _flat_gradients(name, args, self.bwd(residuals, *cotangents))
 
         outputs = attach(name, leaves, outputs, pullback=pullback,
@@ -293,6 +296,7 @@ class custom_jvp:
         def pushforward(primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
             tangent_leaves = [t if t is not None else _zeros_like(x) if isinstance(x, ndarray)
                               else x for t, x in zip(tangents, primals)]
+            assert self.rule is not None    # __call__ refused a function with no defjvp
             result = self.rule(tuple(treedef.unflatten(list(primals))),
                                tuple(treedef.unflatten(tangent_leaves)))
             if not isinstance(result, tuple) or len(result) != 2:
@@ -386,6 +390,7 @@ def start_variable(array: ndarray, continue_history: bool) -> ndarray:
     variable._version = array._version
     variable._node = Node.leaf(variable, None)
     if tangents_of(array):
+        assert array._tangents is not None          # tangents_of(array) found them
         variable._tangents = dict(array._tangents)
     return variable
 

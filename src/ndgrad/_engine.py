@@ -346,6 +346,7 @@ def _reached_with_zero(node: Node, pending: dict, waiting: list, on_path: set | 
 def _run_hooks(node: Node, grad: Any, on_arrays: bool) -> Any:
     """The gradient reaching ``node`` after its hooks (per output index) read or replace it."""
     grads = grad if isinstance(grad, list) else [grad]
+    assert node.hooks is not None          # called only for a node with hooks
     for index, hooks in node.hooks.items():
         value = grads[index]
         if value is None:

@@ -137,7 +137,7 @@ class _Edge(NamedTuple):
     ``out_index``; ``cut`` is the Cut when detach()/pause() severed this link (position
     "self": ``node`` is the variable detach() made, the same value as the source)."""
     source: Node
-    index: int
+    index: int      # type: ignore[assignment]  # the field hides tuple.index, on purpose
     node: Node
     position: Any
     out_index: int

@@ -8,6 +8,7 @@ to the engine or the ops.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import ops  # noqa: F401  (declares every op before the tables are bound)
@@ -60,6 +61,7 @@ def bind(namespace: dict[str, Any]) -> None:
 
 
 def _operator(function: Any, swapped: bool, unary: bool) -> Any:
+    operator: Callable[..., Any]            # one of three signatures, by the operator's kind
     if unary:
         def operator(self: ndarray) -> Any:
             return function(self)
@@ -89,9 +91,10 @@ def _reshape(self: ndarray, *shape: Any, **kwargs: Any) -> ndarray:
 
 def _transpose(self: ndarray, *axes: Any) -> ndarray:
     """``x.transpose(1, 0)`` or ``x.transpose((1, 0))``, as NumPy."""
+    order: Any = axes           # the axes, or the one tuple, list or None they hold
     if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-        axes = axes[0]
-    return transpose(self, axes or None)
+        order = axes[0]
+    return transpose(self, order or None)
 
 
 def _backward(self: ndarray, out_grad: Any = None, retain_graph: bool = False,

@@ -7,7 +7,7 @@ this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy
 
@@ -168,7 +168,10 @@ def _raw_nested(value: Any) -> Any:
     return value
 
 
-def _wrap(data: Any, cls: type, node: Node | None = None, index: int = 0) -> ndarray:
+_Array = TypeVar("_Array", bound="ndarray")      # ndarray or a subclass (nd.NDArray)
+
+
+def _wrap(data: Any, cls: type[_Array], node: Node | None = None, index: int = 0) -> _Array:
     """A new array of class ``cls`` around raw data (NumPy scalars become 0-d arrays)."""
     if type(data) is not numpy.ndarray:
         data = numpy.asarray(data)
@@ -230,41 +233,42 @@ class ndarray(metaclass=_ArrayType):
     _index: int
     _node: Node | None
     _sink: GradSink | None
-    _tangents: dict[int, ndarray]
+    _tangents: dict[int, ndarray] | None
     _version: list[Any]
     # Bound by _methods once every op is declared (it sits above this module), declared here
-    # so that type checkers know them: the operators, NumPy's methods and MXNet's.
-    __add__: Callable[[Any], ndarray]
-    __radd__: Callable[[Any], ndarray]
-    __sub__: Callable[[Any], ndarray]
-    __rsub__: Callable[[Any], ndarray]
-    __mul__: Callable[[Any], ndarray]
-    __rmul__: Callable[[Any], ndarray]
-    __truediv__: Callable[[Any], ndarray]
-    __rtruediv__: Callable[[Any], ndarray]
-    __pow__: Callable[[Any], ndarray]
-    __rpow__: Callable[[Any], ndarray]
-    __floordiv__: Callable[[Any], ndarray]
-    __rfloordiv__: Callable[[Any], ndarray]
-    __mod__: Callable[[Any], ndarray]
-    __rmod__: Callable[[Any], ndarray]
-    __matmul__: Callable[[Any], ndarray]
-    __rmatmul__: Callable[[Any], ndarray]
-    __lt__: Callable[[Any], ndarray]
-    __le__: Callable[[Any], ndarray]
-    __gt__: Callable[[Any], ndarray]
-    __ge__: Callable[[Any], ndarray]
-    __and__: Callable[[Any], ndarray]
-    __rand__: Callable[[Any], ndarray]
-    __or__: Callable[[Any], ndarray]
-    __ror__: Callable[[Any], ndarray]
-    __xor__: Callable[[Any], ndarray]
-    __rxor__: Callable[[Any], ndarray]
-    __invert__: Callable[[], ndarray]
-    __neg__: Callable[[], ndarray]
-    __pos__: Callable[[], ndarray]
-    __abs__: Callable[[], ndarray]
-    __getitem__: Callable[[Any], ndarray]
+    # so that type checkers know them: the operators, NumPy's methods and MXNet's. The
+    # operators are class attributes with their self operand: Python looks them up on the class.
+    __add__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __radd__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __sub__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rsub__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __mul__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rmul__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __truediv__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rtruediv__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __pow__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rpow__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __floordiv__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rfloordiv__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __mod__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rmod__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __matmul__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rmatmul__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __lt__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __le__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __gt__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __ge__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __and__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rand__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __or__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __ror__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __xor__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __rxor__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __invert__: ClassVar[Callable[[ndarray], ndarray]]
+    __neg__: ClassVar[Callable[[ndarray], ndarray]]
+    __pos__: ClassVar[Callable[[ndarray], ndarray]]
+    __abs__: ClassVar[Callable[[ndarray], ndarray]]
+    __getitem__: ClassVar[Callable[[ndarray, Any], ndarray]]
     sum: Callable[..., ndarray]
     mean: Callable[..., ndarray]
     prod: Callable[..., ndarray]

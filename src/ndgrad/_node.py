@@ -67,6 +67,15 @@ class Node:
         "sink",
         "versions",
     )
+    # the slots that start as None (declared here: __init__ sets them in one chained line)
+    parent_indices: tuple[int, ...] | None      # which output of each operand, when not all 0
+    inputs: tuple[Any, ...] | None
+    versions: tuple[int | None, ...] | None
+    ans: Any                    # one output's data, or a tuple of them (multi-output ops)
+    ans_counter: Any            # the answer's version counter, or a tuple of them
+    ans_version: Any            # the counter's value when saved, or a tuple of them
+    sink: GradSink | None
+    hooks: dict[int, dict[Any, Any]] | None      # output index -> {handle key: hook}
 
     def __init__(self, primitive: Any, parents: tuple, params: dict, results: Sequence[Any]):
         self.primitive = primitive
@@ -110,7 +119,10 @@ class Node:
 
     def output(self, index: int) -> tuple:
         """(shape, dtype) of output ``index``."""
-        return (self.shape, self.dtype) if index == 0 else self.more[index - 1]
+        if index == 0:
+            return (self.shape, self.dtype)
+        assert self.more is not None        # an index past 0 is of a multi-output node
+        return self.more[index - 1]
 
     @property
     def cuts(self) -> dict | None:

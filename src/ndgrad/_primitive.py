@@ -194,7 +194,7 @@ class Primitive:
             raise TypeError(f"{self.name} takes {self.arity} array operand"
                             f"{'s' if self.arity > 1 else ''}, not {count} (NumPy's out= is a "
                             "keyword: out=array)")
-        first = args[0] if count else None
+        first: Any = args[0] if count else None
         kind = type(first)
         if kind is ndarray and (count == 1 or (count == 2 and type(args[1]) in _FAST_OPERANDS)):
             if count == 1:
@@ -225,7 +225,7 @@ class Primitive:
             result._version = [0]
             if self.view and kind is ndarray and result._data.base is not None:
                 result._version = first._version
-            results = (result,)
+            results: tuple[ndarray, ...] = (result,)
             if state.recording:
                 if result._data.dtype.kind in "fc":
                     self._record(args, params, results)
@@ -375,8 +375,11 @@ class Primitive:
         if self.nondiff:
             return (None,) * len(inputs)
         rules = self.vjp
+        assert rules is not None        # the constructor's check: vjp, pullback or nondiff
         if len(inputs) == 1:
-            return (rules[0](g, ans, inputs[0], **params) if wanted[0] else None,)
+            rule = rules[0]
+            return (rule(g, ans, inputs[0], **params) if wanted[0] and rule is not None
+                    else None,)
         if len(rules) != len(inputs):
             if len(rules) != 1:
                 raise TypeError(f"primitive {self.name!r} has {len(rules)} vjp rules but was "

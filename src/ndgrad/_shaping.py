@@ -17,7 +17,7 @@ import numpy
 
 from ._axes import shape_of
 from ._ndarray import _wrap, holds_history, ndarray, to_numpy
-from ._primitive import LINEAR, NOTHING, SHAPES, primitive
+from ._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
 from ._registry import REGISTRY
 from ._state import STATE
 
@@ -39,17 +39,17 @@ def _broadcast_to(x, shape):
     return view if STATE.raw_rules else numpy.array(view)
 
 
-reshape_ = primitive("reshape", numpy.reshape, saves=SHAPES, view=True, jvp=LINEAR,
-                     vjp=lambda g, ans, x, shape: reshape_(g, shape=x.shape))
-transpose_ = primitive("transpose", numpy.transpose, saves=NOTHING, view=True, jvp=LINEAR,
-                       vjp=lambda g, ans, x, axes: transpose_(
-                           g, axes=tuple(numpy.argsort(axes))))
+reshape_: Primitive = primitive("reshape", numpy.reshape, saves=SHAPES, view=True, jvp=LINEAR,
+                                vjp=lambda g, ans, x, shape: reshape_(g, shape=x.shape))
+transpose_: Primitive = primitive(
+    "transpose", numpy.transpose, saves=NOTHING, view=True, jvp=LINEAR,
+    vjp=lambda g, ans, x, axes: transpose_(g, axes=tuple(numpy.argsort(axes))))
 broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES, jvp=LINEAR,
                           vjp=lambda g, ans, x, shape: sum_to_shape(g, shape=x.shape))
-sum_to_shape = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES, jvp=LINEAR,
-                         vjp=lambda g, ans, x, shape: broadcast_to_(g, shape=x.shape))
-astype_ = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES, jvp=LINEAR,
-                    vjp=lambda g, ans, x, dtype: astype_(g, dtype=x.dtype))
+sum_to_shape: Primitive = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES, jvp=LINEAR,
+                                    vjp=lambda g, ans, x, shape: broadcast_to_(g, shape=x.shape))
+astype_: Primitive = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES, jvp=LINEAR,
+                               vjp=lambda g, ans, x, dtype: astype_(g, dtype=x.dtype))
 # the same data as a new point of the graph: where func.grad's inner variables begin
 identity = primitive("identity", lambda x: x, saves=NOTHING, view=True,
                      vjp=lambda g, ans, x: g, jvp=LINEAR)

@@ -161,6 +161,7 @@ def mark_variables(variables: Any, gradients: Any, grad_reqs: Any = "write") -> 
             if gradient.dtype != variable.dtype:
                 raise TypeError(f"gradient buffer dtype {gradient.dtype} differs from the "
                                 f"variable's {variable.dtype}")
+            assert variable._sink is not None       # attach_grad made it (grad_req not null)
             variable._sink.grad = gradient
 
 

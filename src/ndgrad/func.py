@@ -62,8 +62,7 @@ def _as_float_array(value: Any, what: str) -> ndarray:
 
 
 def _argnums(argnums: int | Sequence[int], count: int) -> tuple[int, ...]:
-    single = isinstance(argnums, int)
-    numbers = (argnums,) if single else tuple(argnums)
+    numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not numbers:
         raise ValueError("argnums must name at least one argument")
     for number in numbers:
@@ -80,7 +79,8 @@ def _start_variable(leaf: Any, nested: bool) -> ndarray:
     return start_variable(_as_float_array(leaf, "a differentiated argument"), nested)
 
 
-def _variables_for(args: tuple, numbers: tuple[int, ...], nested: bool) -> tuple[list, list]:
+def _variables_for(args: Sequence[Any], numbers: tuple[int, ...],
+                   nested: bool) -> tuple[list, list]:
     """``args`` with the leaves of the arguments ``numbers`` replaced by variables; returns
     the new argument list and, per number, the variables and tree of that argument."""
     args = list(args)
@@ -139,8 +139,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         numbers = _argnums(argnums, len(args))
         nested = STATE.recording
         with flags(recording=True):
-            args, trees = _variables_for(args, numbers, nested)
-            out = f(*args, **kwargs)
+            call_args, trees = _variables_for(args, numbers, nested)
+            out = f(*call_args, **kwargs)
             out, aux = _split_aux(out, has_aux, "grad")
             if not isinstance(out, ndarray) or out.shape != ():
                 shape = getattr(out, "shape", type(out).__name__)
@@ -309,19 +309,19 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
     ``jacrev`` (output shape + argument shape), and the same ``has_aux``."""
     def jacfwd_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
-        args = list(args)
+        arguments = list(args)
         leaves_by_number = []
         for number in numbers:
-            leaves, treedef = flatten(args[number])
+            leaves, treedef = flatten(arguments[number])
             leaves_by_number.append(([_as_float_array(leaf, "a differentiated argument")
                                       for leaf in leaves], treedef))
-            args[number] = treedef.unflatten(leaves_by_number[-1][0])
+            arguments[number] = treedef.unflatten(leaves_by_number[-1][0])
         differentiated = [leaf for leaves, _ in leaves_by_number for leaf in leaves]
 
         def call(*leaves: Any) -> tuple[Any, Any]:
             """``(output, aux)`` of ``f`` at the differentiated leaves (aux None without
             ``has_aux``), so that every JVP below can take the aux apart from the output."""
-            call_args = list(args)
+            call_args = list(arguments)
             position = iter(leaves)
             for number, (originals, treedef) in zip(numbers, leaves_by_number):
                 call_args[number] = treedef.unflatten([next(position) for _ in originals])

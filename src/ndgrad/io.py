@@ -36,6 +36,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -47,6 +48,7 @@ from .errors import FileFormatError
 if TYPE_CHECKING:                   # typing.Self is Python 3.11; annotations are not evaluated
     from typing_extensions import Self
 
+fcntl: ModuleType | None          # the module, or None where there is none (not POSIX)
 try:
     import fcntl
 except ImportError:          # not POSIX: saves are still atomic, stale temporaries stay
@@ -254,7 +256,7 @@ def _copy_into(temporary: str, target: str, path: str) -> None:
                      ) from None
 
 
-_HINTS = {
+_HINTS: dict[int | None, str] = {         # by errno (an OSError's may be None)
     errno.ENOENT: "the directory {directory!r} does not exist: create it first",
     errno.ENOTDIR: "a part of the path is not a directory",
     errno.EACCES: "the directory {directory!r} is not writable: a save writes a temporary "
@@ -395,6 +397,7 @@ class NpzArrays(Mapping):
                 f"{ratio:.0f} times, over the limit of {max_expansion} times for a member "
                 f"past {_EXPANSION_ALLOWANCE >> 20} MiB: refused as a possible zip bomb. If "
                 "you trust the file, pass max_expansion=math.inf (or a larger ratio) to load")
+        assert self._zip is not None        # __getitem__ refused a closed file
         try:
             with self._zip.open(info) as stream:
                 return _wrap(_read_npy(stream, info.file_size, label, max_header_size),

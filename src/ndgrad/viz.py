@@ -253,7 +253,7 @@ def _all_gradients(order: list, heads: Sequence[ndarray], cotangents: list) -> d
     with flags(recording=False):
         _engine.backward(list(heads), [numpy.array(c) for c in cotangents],
                          retain_graph=True, create_graph=False, capture=capture)
-    result = {}
+    result: dict[tuple[int, int], numpy.ndarray] = {}
     for (node, index), value in capture.items():
         if value is not None:
             result[id(node), index] = numpy.asarray(getattr(value, "_data", value))

@@ -1,5 +1,7 @@
 """``ndgrad.np``: NumPy's interface, differentiable. Built from the registry."""
 
+from typing import TYPE_CHECKING
+
 import numpy as _numpy
 
 from .. import _methods  # noqa: F401  (declares the primitives, binds the operators)
@@ -9,6 +11,21 @@ from .._registry import REGISTRY as _REGISTRY
 from . import linalg, random  # noqa: F401
 
 globals().update(_REGISTRY.namespace("np"))
+
+if TYPE_CHECKING:
+    # The registry's names that ndgrad's own modules use, declared for type checkers, which
+    # cannot see what globals().update adds at import.
+    from collections.abc import Callable
+    from typing import Any
+
+    array: Callable[..., Any]
+    asarray: Callable[..., Any]
+    concatenate: Callable[..., Any]
+    moveaxis: Callable[..., Any]
+    reshape: Callable[..., Any]
+    stack: Callable[..., Any]
+    take: Callable[..., Any]
+    zeros_like: Callable[..., Any]
 
 # Constants and dtypes, NumPy's own objects.
 pi, e, inf, nan, newaxis = _numpy.pi, _numpy.e, _numpy.inf, _numpy.nan, _numpy.newaxis

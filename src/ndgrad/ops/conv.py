@@ -17,7 +17,7 @@ import numpy
 
 from .._axes import shape_of
 from .._ndarray import raw
-from .._primitive import LINEAR, NOTHING, SHAPES, primitive
+from .._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
 from .._publish import public
 from . import reductions
 from .linalg import matmul_
@@ -70,15 +70,15 @@ def _fold(windows, shape, kernel, stride, dilate, pad):
 # unfold is affine in x (``fill`` pads it, -inf for max pooling); its linear part, unfold
 # with zero padding, is its JVP (not LINEAR, which would pad tangents with -inf). That part's
 # adjoint is fold, and fold's adjoint is unfold with zero padding.
-unfold = primitive("unfold", _unfold, saves=SHAPES,
-                   vjp=lambda g, ans, x, kernel, stride, dilate, pad, fill: fold(
-                       g, shape=x.shape[2:], kernel=kernel, stride=stride, dilate=dilate,
-                       pad=pad),
-                   jvp=lambda t, ans, x, kernel, stride, dilate, pad, fill: unfold(
-                       t, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=0))
-fold = primitive("fold", _fold, saves=NOTHING, jvp=LINEAR,
-                 vjp=lambda g, ans, windows, shape, kernel, stride, dilate, pad: unfold(
-                     g, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=0))
+unfold: Primitive = primitive("unfold", _unfold, saves=SHAPES,
+                              vjp=lambda g, ans, x, kernel, stride, dilate, pad, fill: fold(
+                                  g, shape=x.shape[2:], kernel=kernel, stride=stride, dilate=dilate,
+                                  pad=pad),
+                              jvp=lambda t, ans, x, kernel, stride, dilate, pad, fill: unfold(
+                                  t, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=0))
+fold: Primitive = primitive("fold", _fold, saves=NOTHING, jvp=LINEAR,
+                            vjp=lambda g, ans, windows, shape, kernel, stride, dilate, pad: unfold(
+                                g, kernel=kernel, stride=stride, dilate=dilate, pad=pad, fill=0))
 
 
 def _spatial_dims(name, data_shape, layout):

@@ -14,7 +14,7 @@ import numpy
 
 from .._axes import broadcast_shapes
 from .._ndarray import raw
-from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, primitive
+from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, Primitive, primitive
 from .._publish import public
 from .sorting import nonzero
 
@@ -85,11 +85,11 @@ def _power(x1, x2):
     return out
 
 
-power = primitive("power", _power, public="np", jvp=ELEMENTWISE,
-                  numpy=numpy.power, saves={"inputs", "answer"},
-                  vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
-                       _exponent_slope))
-float_power = primitive(
+power: Primitive = primitive("power", _power, public="np", jvp=ELEMENTWISE,
+                             numpy=numpy.power, saves={"inputs", "answer"},
+                             vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
+                                  _exponent_slope))
+float_power: Primitive = primitive(
     "float_power", numpy.float_power, public="np", jvp=ELEMENTWISE, saves={"inputs", "answer"},
     vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, float_power), _exponent_slope),
     doc="ndgrad's differentiable numpy.float_power: computed in float64 (or complex128), as "
@@ -152,7 +152,8 @@ def _one_minus_square(x):
 
 
 sin = primitive("sin", numpy.sin, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: g * cos(x))
-cos = primitive("cos", numpy.cos, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: -(g * sin(x)))
+cos: Primitive = primitive("cos", numpy.cos, public="np", jvp=ELEMENTWISE,
+                           vjp=lambda g, ans, x: -(g * sin(x)))
 tan = primitive("tan", numpy.tan, public="np", jvp=ELEMENTWISE,
                 saves=ANSWER, vjp=lambda g, ans, x: g * (1 + ans * ans))
 arcsin = primitive("arcsin", numpy.arcsin, public="np", jvp=ELEMENTWISE,
@@ -269,8 +270,8 @@ def _sinc_family_recurrence(t, n):
     return current
 
 
-sinc_ = primitive("sinc", _sinc_family, jvp=ELEMENTWISE,
-                  vjp=lambda g, ans, x, n: g * (-_PI_SQUARED * x) * sinc_(x, n=n + 1))
+sinc_: Primitive = primitive("sinc", _sinc_family, jvp=ELEMENTWISE,
+                             vjp=lambda g, ans, x, n: g * (-_PI_SQUARED * x) * sinc_(x, n=n + 1))
 
 
 @public(numpy=numpy.sinc)
@@ -285,8 +286,8 @@ def sinc(x):
 # -- hyperbolic functions -----------------------------------------------------------------------
 sinh = primitive("sinh", numpy.sinh, public="np", jvp=ELEMENTWISE,
                  vjp=lambda g, ans, x: g * cosh(x))
-cosh = primitive("cosh", numpy.cosh, public="np", jvp=ELEMENTWISE,
-                 vjp=lambda g, ans, x: g * sinh(x))
+cosh: Primitive = primitive("cosh", numpy.cosh, public="np", jvp=ELEMENTWISE,
+                            vjp=lambda g, ans, x: g * sinh(x))
 tanh = primitive("tanh", numpy.tanh, public=("np", "npx"), jvp=ELEMENTWISE, saves=ANSWER,
                  vjp=lambda g, ans, x: g * (1 - ans * ans))
 arcsinh = primitive("arcsinh", numpy.arcsinh, public="np", jvp=ELEMENTWISE,
@@ -369,11 +370,11 @@ def _where_pushforward(tangents, ans, inputs, params):
     return where_(inputs[0], 0 if tx is None else tx, 0 if ty is None else ty)
 
 
-where_ = primitive("where", _where,                          # the condition gets no gradient
-                   pushforward=_where_pushforward,
-                   vjp=(None,
-                        lambda g, ans, condition, x, y: where_(condition, g, 0),
-                        lambda g, ans, condition, x, y: where_(condition, 0, g)))
+where_: Primitive = primitive("where", _where,             # the condition gets no gradient
+                              pushforward=_where_pushforward,
+                              vjp=(None,
+                                   lambda g, ans, condition, x, y: where_(condition, g, 0),
+                                   lambda g, ans, condition, x, y: where_(condition, 0, g)))
 
 
 @public(numpy=numpy.where)
@@ -453,13 +454,13 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 # Piecewise-constant functions: their gradient is zero wherever it exists.
-sign = primitive("sign", numpy.sign, public="np", nondiff=True)
+sign: Primitive = primitive("sign", numpy.sign, public="np", nondiff=True)
 floor = primitive("floor", numpy.floor, public="np", nondiff=True)
 ceil = primitive("ceil", numpy.ceil, public="np", nondiff=True)
-trunc = primitive("trunc", numpy.trunc, public="np", nondiff=True)
+trunc: Primitive = primitive("trunc", numpy.trunc, public="np", nondiff=True)
 rint = primitive("rint", numpy.rint, public="np", nondiff=True)
 round_ = primitive("round", numpy.round, public="np", aliases=("around",), nondiff=True)
-floor_divide = primitive("floor_divide", numpy.floor_divide, public="np", nondiff=True)
+floor_divide: Primitive = primitive("floor_divide", numpy.floor_divide, public="np", nondiff=True)
 
 # Comparisons: boolean results, never a gradient.
 equal = primitive("equal", numpy.equal, public="np", nondiff=True)
@@ -479,4 +480,4 @@ bitwise_xor = primitive("bitwise_xor", numpy.bitwise_xor, public="np", nondiff=T
 invert = primitive("invert", numpy.invert, public="np", nondiff=True)
 isnan = primitive("isnan", numpy.isnan, public="np", nondiff=True)
 isinf = primitive("isinf", numpy.isinf, public="np", nondiff=True)
-isfinite = primitive("isfinite", numpy.isfinite, public="np", nondiff=True)
+isfinite: Primitive = primitive("isfinite", numpy.isfinite, public="np", nondiff=True)

@@ -14,7 +14,7 @@ import numpy
 
 from .._axes import ndim_of, normalize_axis, shape_of
 from .._ndarray import ndarray
-from .._primitive import NOTHING, primitive
+from .._primitive import NOTHING, Primitive, primitive
 from .._publish import public
 from .._shaping import broadcast_to_, concatenate_, reshape_, split_
 from .._state import STATE
@@ -236,9 +236,9 @@ def _pad_vjp(g, ans, x, pad_width, mode, constant_values):
 
 
 # affine in x: the border of a constant pad is constant, so the tangent's border is zero
-pad_ = primitive("pad", _pad, saves=NOTHING, vjp=_pad_vjp,
-                 jvp=lambda t, ans, x, pad_width, mode, constant_values: pad_(
-                     t, pad_width=pad_width, mode=mode, constant_values=0))
+pad_: Primitive = primitive("pad", _pad, saves=NOTHING, vjp=_pad_vjp,
+                            jvp=lambda t, ans, x, pad_width, mode, constant_values: pad_(
+                                t, pad_width=pad_width, mode=mode, constant_values=0))
 
 
 @public(numpy=numpy.pad)

@@ -9,7 +9,7 @@ import numpy
 
 from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import raw
-from .._primitive import LINEAR, NOTHING, SHAPES, primitive
+from .._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
 from .._publish import public
 from .._state import STATE
 from .elementwise import sqrt, where
@@ -80,11 +80,12 @@ def _shifted(x, axis, toward_end, fill):
     return where(vacated.reshape((-1,) + (1,) * (len(shape) - axis - 1)), fill, moved)
 
 
-cumsum_ = primitive("cumsum", lambda x, axis, dtype=None: numpy.cumsum(x, axis=axis, dtype=dtype),
-                    saves=NOTHING, jvp=LINEAR,
-                    # the adjoint of a running sum is a running sum from the other end
-                    vjp=lambda g, ans, x, axis, dtype=None: _reverse(
-                        cumsum_(_reverse(g, axis), axis=axis), axis))
+cumsum_: Primitive = primitive(
+    "cumsum", lambda x, axis, dtype=None: numpy.cumsum(x, axis=axis, dtype=dtype),
+    saves=NOTHING, jvp=LINEAR,
+    # the adjoint of a running sum is a running sum from the other end
+    vjp=lambda g, ans, x, axis, dtype=None: _reverse(
+        cumsum_(_reverse(g, axis), axis=axis), axis))
 
 
 def _linear_scan(b, a, axis, reverse):

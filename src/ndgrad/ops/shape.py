@@ -14,7 +14,7 @@ from numpy.exceptions import AxisError
 
 from .._axes import broadcast_shapes, ndim_of, normalize_axes, normalize_axis, shape_of
 from .._ndarray import _wrap, ndarray
-from .._primitive import LINEAR, NOTHING, SHAPES, primitive
+from .._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
 from .._publish import public
 from .._shaping import astype_, broadcast_to_, reshape_, transpose_
 from ..errors import InPlaceModifiedError
@@ -153,9 +153,10 @@ def _scatter_add(g, shape, key, basic):
 
 scatter_add = primitive("scatter_add", _scatter_add, saves=NOTHING, jvp=LINEAR,
                         vjp=lambda g, ans, x, shape, key, basic: getitem_(g, key=key))
-getitem_ = primitive("getitem", lambda x, key: x[key], saves=SHAPES, view=True, jvp=LINEAR,
-                     vjp=lambda g, ans, x, key: scatter_add(
-                         g, shape=x.shape, key=key, basic=_is_basic_index(key)))
+getitem_: Primitive = primitive(
+    "getitem", lambda x, key: x[key], saves=SHAPES, view=True, jvp=LINEAR,
+    vjp=lambda g, ans, x, key: scatter_add(
+        g, shape=x.shape, key=key, basic=_is_basic_index(key)))
 
 
 def _index_of(key):
@@ -228,7 +229,7 @@ def _index_set_pushforward(tangents, ans, inputs, params):
     return index_set(tx, 0 if tv is None else tv, **params)
 
 
-index_set = primitive(
+index_set: Primitive = primitive(
     "index_set", _index_set, saves=SHAPES,
     vjp=(lambda g, ans, x, values, key, basic: index_set(g, 0, key=key, basic=basic),
          _set_values_vjp),
@@ -429,8 +430,9 @@ def flipud(m):
     return _reversed(m, (0,))
 
 
-roll_ = primitive("roll", numpy.roll, saves=NOTHING, jvp=LINEAR,
-                  vjp=lambda g, ans, x, shift, axis: roll_(g, shift=_negated(shift), axis=axis))
+roll_: Primitive = primitive(
+    "roll", numpy.roll, saves=NOTHING, jvp=LINEAR,
+    vjp=lambda g, ans, x, shift, axis: roll_(g, shift=_negated(shift), axis=axis))
 
 
 def _negated(shift):
@@ -487,7 +489,7 @@ diagonal_ = primitive(
     lambda x, offset, axis1, axis2: numpy.diagonal(x, offset, axis1, axis2).copy(),
     saves=SHAPES, jvp=LINEAR, vjp=lambda g, ans, x, offset, axis1, axis2: embed_diagonal(
         g, shape=x.shape, offset=offset, axis1=axis1, axis2=axis2))
-embed_diagonal = primitive(
+embed_diagonal: Primitive = primitive(
     "embed_diagonal", _embed_diagonal, saves=NOTHING, jvp=LINEAR,
     vjp=lambda g, ans, d, shape, offset, axis1, axis2: diagonal_(
         g, offset=offset, axis1=axis1, axis2=axis2),
@@ -529,10 +531,10 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 # triu and tril keep a triangle and zero the rest: projections, so each is its own adjoint
-triu_ = primitive("triu", numpy.triu, saves=NOTHING, jvp=LINEAR,
-                  vjp=lambda g, ans, m, k: triu_(g, k=k))
-tril_ = primitive("tril", numpy.tril, saves=NOTHING, jvp=LINEAR,
-                  vjp=lambda g, ans, m, k: tril_(g, k=k))
+triu_: Primitive = primitive("triu", numpy.triu, saves=NOTHING, jvp=LINEAR,
+                             vjp=lambda g, ans, m, k: triu_(g, k=k))
+tril_: Primitive = primitive("tril", numpy.tril, saves=NOTHING, jvp=LINEAR,
+                             vjp=lambda g, ans, m, k: tril_(g, k=k))
 
 
 @public(numpy=numpy.triu)

@@ -11,7 +11,7 @@ import numpy
 
 from .._axes import ndim_of, normalize_axis
 from .._ndarray import raw
-from .._primitive import LINEAR, NOTHING, primitive
+from .._primitive import LINEAR, NOTHING, Primitive, primitive
 from .._publish import public
 from .._shaping import reshape_
 
@@ -21,9 +21,9 @@ def _gather(x, indices, inverse, axis):
 
 
 # Reorders along an axis by a permutation; its adjoint is the inverse permutation.
-permute = primitive("permute", _gather, saves=NOTHING, jvp=LINEAR,
-                    vjp=lambda g, ans, x, indices, inverse, axis: permute(
-                        g, indices=inverse, inverse=indices, axis=axis))
+permute: Primitive = primitive("permute", _gather, saves=NOTHING, jvp=LINEAR,
+                               vjp=lambda g, ans, x, indices, inverse, axis: permute(
+                                   g, indices=inverse, inverse=indices, axis=axis))
 
 
 def _average_ties(g, sorted_values, axis):
@@ -44,9 +44,9 @@ def _average_ties(g, sorted_values, axis):
 
 
 # A symmetric linear map (averaging within blocks), so it is its own adjoint.
-average_ties = primitive("average_ties", _average_ties, saves=NOTHING, jvp=LINEAR,
-                         vjp=lambda g, ans, x, sorted_values, axis: average_ties(
-                             g, sorted_values=sorted_values, axis=axis))
+average_ties: Primitive = primitive("average_ties", _average_ties, saves=NOTHING, jvp=LINEAR,
+                                    vjp=lambda g, ans, x, sorted_values, axis: average_ties(
+                                        g, sorted_values=sorted_values, axis=axis))
 
 
 def _sorting(x, axis):

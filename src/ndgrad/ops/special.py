@@ -16,7 +16,7 @@ import numpy
 
 from .._axes import broadcast_shapes, normalize_axes, shape_of
 from .._ndarray import ndarray, raw, to_numpy
-from .._primitive import ANSWER, ELEMENTWISE, primitive
+from .._primitive import ANSWER, ELEMENTWISE, Primitive, primitive
 from .._publish import public
 from .creation import asarray
 from .elementwise import absolute, exp, log, where
@@ -266,8 +266,8 @@ _DIGAMMA_AT_ROOT = [_polygamma(numpy.array([_ROOT_HIGH]), k)[0] / math.factorial
 
 _MAX_ORDER = _largest_order()
 # d psi_n = psi_(n+1) dx
-polygamma_ = primitive("polygamma", _real(_polygamma), jvp=ELEMENTWISE,
-                       vjp=lambda g, ans, x, n: g * polygamma_(x, n=n + 1))
+polygamma_: Primitive = primitive("polygamma", _real(_polygamma), jvp=ELEMENTWISE,
+                                  vjp=lambda g, ans, x, n: g * polygamma_(x, n=n + 1))
 
 
 @public(namespaces=("scipy.special",), aliases=("psi",))
