@@ -60,6 +60,12 @@ def explain(head: ndarray, variable: ndarray, head_grad: Any = None,
     """
     head_node = require_recorded(head, "head")
     variable_node = require_recorded(variable, "variable")
+    if file is not None and not callable(getattr(file, "write", None)):
+        raise TypeError(f"explain(file=...) takes an open text file (sys.stdout, "
+                        f"open(path, 'w'), io.StringIO()), not {type(file).__name__}")
+    if names is not None and not isinstance(names, dict):
+        raise TypeError(f"explain(names=...) takes a dict from names to arrays "
+                        f"({{'x': x, 'y': y}}), not {type(names).__name__}")
     for array, role in ((head, "head"), (variable, "variable")):
         if array.size > MAX_SIZE:
             raise ValueError(f"explain prints every derivative element by element; the {role} "
@@ -267,7 +273,9 @@ class _Graph:
         while stack and len(found) < MAX_PATHS:
             value, edges, cut_passed = stack.pop()
             if value == self.end:
-                found.append(edges)
+                # the empty path of explain(x, x) passes no cut: listed only without cuts
+                if cut_passed or not through_cuts:
+                    found.append(edges)
                 continue
             steps = [edge for edge in self.out.get(value, ()) if leads_on(edge, cut_passed)]
             for edge in reversed(steps):     # popped in order: path 1 takes the first edges

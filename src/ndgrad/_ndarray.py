@@ -65,11 +65,25 @@ def to_numpy(value: Any, dtype: Any = None) -> numpy.ndarray:
     return data
 
 
-def _holds_arrays(value: list | tuple) -> bool:
+# NumPy's limit on dimensions: a list nested deeper (or one that contains itself) is no array
+MAX_NESTING = 64
+
+
+def too_deep(depth: int) -> None:
+    """Refuse a list nested past NumPy's 64 dimensions, as NumPy does (ValueError), before
+    walking into it raises RecursionError (a list that contains itself never ends)."""
+    if depth > MAX_NESTING:
+        raise ValueError(f"a list nested deeper than {MAX_NESTING} levels (or one that "
+                         "contains itself) is not an array: NumPy allows at most "
+                         f"{MAX_NESTING} dimensions")
+
+
+def _holds_arrays(value: list | tuple, depth: int = 1) -> bool:
     """Whether a (nested) list holds an ndgrad or NumPy array: its dtype then decides, so a
     list of float64 arrays is not rounded to float32."""
+    too_deep(depth)
     return any(isinstance(v, (ndarray, numpy.ndarray, numpy.generic))
-               or isinstance(v, (list, tuple)) and _holds_arrays(v) for v in value)
+               or isinstance(v, (list, tuple)) and _holds_arrays(v, depth + 1) for v in value)
 
 
 # Marks after the count in a version counter ([count, *marks]); an unmarked counter has one
@@ -146,25 +160,27 @@ def not_recorded_message(array: ndarray, role: str) -> str:
                     "compute it inside 'with autograd.record():'")
 
 
-def holds_history(value: Any) -> bool:
+def holds_history(value: Any, depth: int = 1) -> bool:
     """Whether a (nested) list or tuple holds an array that is being differentiated: one with
     recorded history while recording, or with forward-mode tangents."""
+    too_deep(depth)
     for item in value:
         if isinstance(item, ndarray):
             if (item._node is not None and STATE.recording) or getattr(item, "_tangents", None):
                 return True
-        elif isinstance(item, (list, tuple)) and holds_history(item):
+        elif isinstance(item, (list, tuple)) and holds_history(item, depth + 1):
             return True
     return False
 
 
-def _raw_nested(value: Any) -> Any:
+def _raw_nested(value: Any, depth: int = 0) -> Any:
     """A (nested) list's ndgrad arrays replaced by their data."""
     if isinstance(value, ndarray):
         return value._data
     if isinstance(value, (list, tuple)) and any(isinstance(v, (ndarray, list, tuple))
                                                 for v in value):
-        return [_raw_nested(v) for v in value]
+        too_deep(depth + 1)
+        return [_raw_nested(v, depth + 1) for v in value]
     return value
 
 
@@ -631,9 +647,10 @@ class ndarray(metaclass=_ArrayType):
         return function(*args, **kwargs)
 
 
-def write_out(result: ndarray, out: Any, name: str) -> Any:
+def write_out(result: ndarray, out: Any, name: str, where: Any = True) -> Any:
     """NumPy's ``out=``: ``result`` written into ``out`` (an ndgrad or NumPy array of the
-    result's shape), which is returned.
+    result's shape), which is returned. ``where`` (a ufunc's mask, broadcast to the result's
+    shape) limits the write to the entries where it is True.
 
     The in-place rules of API.md semantic 9 hold: while recording, a result that carries a
     gradient cannot be written into an array (its gradient would be lost), and an array in the
@@ -651,7 +668,18 @@ def write_out(result: ndarray, out: Any, name: str) -> Any:
     if not numpy.can_cast(result.dtype, target.dtype, "same_kind"):
         raise TypeError(f"{name}: cannot write a {result.dtype} result into an out array of "
                         f"dtype {target.dtype} (NumPy's same_kind casting rule)")
-    target._assign(Ellipsis, result, f"{name}(out=...)")
+    if where is True:
+        target._assign(Ellipsis, result, f"{name}(out=...)")
+        return out
+    mask = numpy.asarray(raw(where))
+    if mask.dtype != bool:
+        raise TypeError(f"{name}: where= must be a boolean mask, not {mask.dtype}")
+    try:
+        mask = numpy.broadcast_to(mask, result.shape)
+    except ValueError:
+        raise ValueError(f"{name}: where= of shape {mask.shape} does not broadcast to the "
+                         f"result's shape {result.shape}") from None
+    target._assign(mask, result[mask], f"{name}(out=..., where=...)")
     return out
 
 

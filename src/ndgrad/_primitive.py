@@ -187,7 +187,7 @@ class Primitive:
     def __call__(self, *args: Any, **params: Any) -> Any:
         # The common calls (one array; an array and an array or a Python number; a rule's
         # call on raw NumPy) take the short paths; per-op overhead is what they save.
-        if params and "out" in params:
+        if params and ("out" in params or ("where" in params and self.arity is not None)):
             return self._call_with_out(args, params)
         count = len(args)
         if count != self.arity and self.arity is not None:
@@ -260,6 +260,12 @@ class Primitive:
             if isinstance(arg, ndarray):
                 cls = arg.__class__
                 break
+        for arg in args:
+            if not isinstance(arg, _OPERAND_TYPES) and not hasattr(arg, "__array__"):
+                # NumPy would make an object array of it, and fail as the object does
+                # ({}[()] raises KeyError) or, worse, answer
+                raise TypeError(f"{self.name}: an operand must be an array, a number or a "
+                                f"(nested) list of numbers, not {type(arg).__name__}")
         if cls is None:
             if STATE.raw_rules:
                 return args, None, self.forward(*args, **params)
@@ -273,8 +279,16 @@ class Primitive:
         return args, cls, self.forward(*datas, **params)
 
     def _call_with_out(self, args: tuple, params: dict) -> Any:
-        """NumPy's ``out=`` on a primitive published as is (``np.add(x, y, out=z)``)."""
-        out = params.pop("out")
+        """NumPy's ``out=`` on a primitive published as is (``np.add(x, y, out=z)``), and a
+        ufunc's ``where=``: only the entries where it is True are written; ``out`` keeps the
+        others, as in NumPy."""
+        out = params.pop("out", None)
+        where = params.pop("where", True) if self.arity is not None else True
+        if out is None and where is not True:
+            raise ValueError(f"{self.name}(where=...) without out= leaves the masked-off "
+                             "entries uninitialised (NumPy fills them with whatever memory "
+                             "held); pass out= with the values to keep there, or use "
+                             "np.where(mask, result, other)")
         result = self(*args, **params)
         if out is None:
             return result
@@ -282,7 +296,7 @@ class Primitive:
             if len(out) != 1:
                 raise TypeError(f"{self.name} has one output, not {len(out)}")
             out = out[0]
-        return write_out(result, out, self.name)
+        return write_out(result, out, self.name, where=where)
 
     def _record(self, args: tuple, params: dict, results: tuple) -> None:
         """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
@@ -512,3 +526,6 @@ def primitive(name: str, forward: Callable[..., Any], *, public: str | Iterable[
 
 
 _FAST_OPERANDS = (ndarray, int, float)
+# what an operand may be besides an object with __array__ (None: an absent bound, as clip's)
+_OPERAND_TYPES = (ndarray, numpy.ndarray, numpy.generic, bool, int, float, complex, list,
+                  tuple, type(None))

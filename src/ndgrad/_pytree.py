@@ -91,13 +91,24 @@ def flatten(tree: Any) -> tuple[list, TreeDef]:
     return leaves, _flatten(tree, leaves)
 
 
-def _flatten(tree: Any, leaves: list) -> TreeDef:
+def _flatten(tree: Any, leaves: list, enclosing: set[int] | None = None) -> TreeDef:
+    """``enclosing``: the ids of the containers on the way down, to refuse a tree that
+    contains itself (walking it would never end) with an error that says so."""
     container = _container(tree)
     if container is None:
         leaves.append(tree)
         return TreeDef(None)
     kind, keys, children = container
-    return TreeDef(kind, keys, tuple(_flatten(child, leaves) for child in children))
+    enclosing = set() if enclosing is None else enclosing
+    if id(tree) in enclosing:
+        raise ValueError(f"this pytree contains itself (a {type(tree).__name__} holding "
+                         "itself, directly or deeper): a pytree must be finite")
+    enclosing.add(id(tree))
+    try:
+        return TreeDef(kind, keys, tuple(_flatten(child, leaves, enclosing)
+                                         for child in children))
+    finally:
+        enclosing.discard(id(tree))
 
 
 def tree_map(function: Callable[..., Any], tree: Any, *others: Any) -> Any:

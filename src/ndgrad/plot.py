@@ -67,6 +67,9 @@ def function_and_derivative(f: Callable[[Any], Any], x: Any, path: str | Path | 
     label = label or (f"{name}(x)" if isinstance(name, str) and name.isidentifier() else "f(x)")
     prime = label.replace("(", "'(", 1) if "(" in label else f"{label}'"
 
+    if ax is not None and not callable(getattr(ax, "plot", None)):
+        raise TypeError(f"ax must be matplotlib axes (fig, ax = pyplot.subplots()), not "
+                        f"{type(ax).__name__}")
     if ax is None:
         fig = Figure(figsize=(6, 3.5))
         FigureCanvasAgg(fig)

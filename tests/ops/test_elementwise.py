@@ -266,3 +266,32 @@ def test_where_with_the_condition_alone_is_nonzero_and_with_one_branch_is_refuse
         numpy.testing.assert_array_equal(result.asnumpy(), expected)
     with pytest.raises(ValueError, match="both or neither"):
         np.where(np.array(condition), 1.0)
+
+
+@pytest.mark.parametrize("ufunc, operands", [("sin", 1), ("add", 2), ("multiply", 2)])
+def test_a_ufuncs_where_writes_only_the_masked_entries_of_out(ufunc, operands):
+    """As NumPy: out keeps its values where the mask is False (a fuzz finding: all of out was
+    overwritten with uninitialised memory there)."""
+    x, out = numpy.arange(4.0), numpy.full(4, 7.0)
+    mask = numpy.array([True, False, True, False])
+    expected = getattr(numpy, ufunc)(*[x] * operands, out=out.copy(), where=mask)
+    target = np.array(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = getattr(np, ufunc)(*[np.array(x)] * operands, out=target, where=mask)
+    assert got is target
+    numpy.testing.assert_array_equal(target.asnumpy(), expected)
+    numpy_out = out.copy()         # a NumPy out= array, written the same way
+    np.sin(np.array(x), out=numpy_out, where=np.array(mask))
+    numpy.testing.assert_array_equal(numpy_out, numpy.sin(x, out=out.copy(), where=mask))
+
+
+def test_a_ufuncs_where_is_refused_without_out_or_as_a_bad_mask():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match="without out= leaves the masked-off"):
+        np.sin(x, where=numpy.array([True, False]))
+    with pytest.raises(TypeError, match="boolean mask"):
+        np.sin(x, out=np.zeros(2), where=numpy.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        np.sin(x, out=np.zeros(2), where=numpy.array([True, False, True]))
+    numpy.testing.assert_array_equal(np.sin(x, where=True).asnumpy(), numpy.sin(x.asnumpy()))
