@@ -137,6 +137,12 @@ def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) 
     result = []
     for head, head_grad in zip(heads, given):
         if head_grad is None:
+            if head.dtype.kind == "c":
+                raise TypeError(
+                    f"backward() of a complex array (shape {head.shape}) needs a head "
+                    "gradient: ones would differentiate the real part of its sum without "
+                    "saying so; backpropagate a real loss (np.real(y), np.abs(y) ** 2), or "
+                    "pass out_grad (with ones it gives f'(z) for a holomorphic f)")
             data = numpy.ones(head.shape, dtype=head.dtype)
             result.append(_wrap(data, type(head)) if on_arrays else data)
             continue

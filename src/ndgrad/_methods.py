@@ -58,6 +58,9 @@ def bind(namespace: dict[str, Any]) -> None:
     ndarray.transpose = _transpose
     ndarray.backward = _backward
     ndarray.at = property(_at)
+    ndarray.conj = ndarray.conjugate = _method(namespace["conjugate"])
+    ndarray.real = property(namespace["real"], doc="The real part (differentiable).")
+    ndarray.imag = property(namespace["imag"], doc="The imaginary part (differentiable).")
 
 
 def _operator(function: Any, swapped: bool, unary: bool) -> Any:

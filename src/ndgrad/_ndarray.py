@@ -21,6 +21,9 @@ if TYPE_CHECKING:                   # typing.Self is Python 3.11; annotations ar
     from typing_extensions import Self
 
 _DEFAULT_DTYPE = [numpy.dtype(numpy.float32)]
+# the dtypes NumPy's repr leaves unnamed in a non-empty array (its dtype_is_implied)
+_UNNAMED_BY_NUMPY = frozenset(numpy.dtype(t) for t in (numpy.float64, numpy.int_,
+                                                       numpy.complex128, numpy.bool_))
 
 
 def default_dtype() -> numpy.dtype:
@@ -118,15 +121,12 @@ def sharing_numpy_memory(array: ndarray) -> ndarray:
 
 
 def check_differentiable(dtype: numpy.dtype, what: str) -> None:
-    """Refuse to differentiate anything but real floats: integers and booleans have no
-    gradient, and complex derivatives are not implemented yet (their rules would be wrong)."""
-    if dtype.kind == "c":
-        raise TypeError(
-            f"{what} has the complex dtype {dtype}, and ndgrad does not differentiate complex "
-            "numbers yet; differentiate the real and imaginary parts as separate real arrays")
-    if dtype.kind != "f":
-        raise TypeError(f"{what} must have a float dtype to be differentiated, not {dtype}; "
-                        "convert it first, e.g. x = x.astype('float32')")
+    """Refuse to differentiate anything but floats and complex numbers: integers and
+    booleans have no gradient."""
+    if dtype.kind not in "fc":
+        raise TypeError(f"{what} must have a float dtype (or a complex one) to be "
+                        f"differentiated, not {dtype}; convert it first, e.g. "
+                        "x = x.astype('float32')")
 
 
 def raw(value: Any) -> Any:
@@ -317,6 +317,10 @@ class ndarray(metaclass=_ArrayType):
     reshape: Callable[..., ndarray]
     transpose: Callable[..., ndarray]
     backward: Callable[..., None]
+    conj: Callable[..., ndarray]
+    conjugate: Callable[..., ndarray]
+    real: Any                           # properties: np.real(x), np.imag(x)
+    imag: Any
     at: Any                             # x.at[index].set(values): ops.shape.IndexUpdates
     __hash__ = None  # type: ignore[assignment]  # mutable and compared elementwise, as NumPy
     # Make NumPy defer to ndgrad in mixed operations such as numpy_array + x.
@@ -416,7 +420,8 @@ class ndarray(metaclass=_ArrayType):
         return self._data.copy()
 
     def item(self, *args: Any) -> Any:
-        """The element as a Python number (refused while differentiating, as asnumpy)."""
+        """The element as a Python number: the one element of an array of any shape, or the
+        one at a flat or an nd index, as NumPy (refused while differentiating, as asnumpy)."""
         self._check_leaving("item()")
         return self._data.item(*args)
 
@@ -473,12 +478,21 @@ class ndarray(metaclass=_ArrayType):
         return bool(self._data)
 
     def __float__(self) -> float:
-        self._check_leaving("float(x)")
-        return float(self._data)
+        return float(self._one_element("float(x)"))
 
     def __int__(self) -> int:
-        self._check_leaving("int(x)")
-        return int(self._data)
+        return int(self._one_element("int(x)"))
+
+    def _one_element(self, how: str) -> numpy.ndarray:
+        """The data as a 0-d array, for ``how`` (float(), int(), complex()) to convert: any
+        array of one element converts, whatever its shape ((1,), (1, 1) ...), as in MXNet
+        (NumPy 2 takes 0-d arrays only). Refused while differentiating, as asnumpy."""
+        if self.size != 1:
+            raise TypeError(f"{how}: only an array of one element converts to a Python "
+                            f"scalar, and this one has shape {self.shape}; pick one element "
+                            "(x[0]) or reduce the array (x.sum()) first")
+        self._check_leaving(how)
+        return self._data.reshape(())
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iub":
@@ -486,24 +500,42 @@ class ndarray(metaclass=_ArrayType):
         return int(self._data)
 
     def __complex__(self) -> complex:
-        self._check_leaving("complex(x)")
-        return complex(self._data)
+        return complex(self._one_element("complex(x)"))
 
     # -- printing ---------------------------------------------------------------------------
     def __repr__(self) -> str:
-        """NumPy's repr, naming the dtype unless it is the default float dtype (as MXNet)."""
-        if self.size == 0:
-            return f"array([], shape={self.shape}, dtype={self.dtype})"
-        body = numpy.array2string(self._data, separator=", ", prefix="array(")
-        if self.dtype == default_dtype():
+        """The repr MXNet 1.9.1 prints: NumPy 1.x's repr with the dtype named unless it is
+        float32 (whatever the default dtype) or bool, so float64 and int64 arrays say
+        ``dtype=``, where NumPy leaves them unnamed. (Built here rather than edited from
+        NumPy's, which since NumPy 2.2 also names the shape of a summarised array.)"""
+        data = self._data
+        body = numpy.array2string(data, separator=", ", prefix="array(", suffix=")")
+        if data.size == 0 and data.shape != (0,):
+            body += f", shape={data.shape}"
+        if data.dtype == numpy.float32 or data.dtype == numpy.bool_ and data.size:
             return f"array({body})"
-        return f"array({body}, dtype={self.dtype})"
+        if data.dtype in _UNNAMED_BY_NUMPY and data.size:
+            return f"array({body}, dtype={data.dtype})"       # MXNet appends it as it is
+        # NumPy's placement: on a line of its own where it would overflow the last one
+        text, dtype = f"array({body},", f"dtype={data.dtype})"
+        last_line = len(text) - (text.rfind("\n") + 1)
+        fits = last_line + len(dtype) + 1 <= numpy.get_printoptions()["linewidth"]
+        return text + (" " if fits else "\n" + " " * len("array(")) + dtype
 
     def __str__(self) -> str:
         return str(self._data)
 
     def __format__(self, spec: str) -> str:
-        return format(self._data, spec) if spec else str(self)
+        """As MXNet: a 0-d array formats its element as a Python number (``f"{x:.3f}"``;
+        with no spec that is the number's full repr, 0.10000000149011612 for float32 0.1);
+        a larger array formats as ``str(x)`` and takes no spec."""
+        if self.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(f"cannot format an array of shape {self.shape} with the format "
+                            f"spec {spec!r}: only a 0-d array takes one; format its elements "
+                            "(x[0], x.item()) or use numpy.array2string on x.asnumpy()")
+        return str(self)
 
     # -- in-place changes (API.md semantic 9) -----------------------------------------------
     def _check_writable(self, what: str, value: Any = None) -> None:

@@ -30,7 +30,6 @@ from ._ndarray import (
     NUMPY_MEMORY,
     _wrap,
     check_current,
-    check_differentiable,
     holds_history,
     ndarray,
     to_numpy,
@@ -118,6 +117,12 @@ class Primitive:
         A float result of recorded operands is recorded all the same, with no rules, so it
         stays a function of them and its derivatives are zeros, not "not recorded" errors;
         an integer or boolean result is never recorded.
+    complex : the rules are right for complex operands and results, in the convention of
+        JAX and HIPS autograd (docs/complex.md): a holomorphic op's rules are its real rules,
+        ``g * f'(z)`` with no conjugation, and a linear op's VJP is its plain transpose.
+        Primitives declared ``jvp=LINEAR`` or ``MULTILINEAR`` are complex-capable unless they
+        say ``complex=False``. Differentiating a complex value through any other primitive
+        raises TypeError instead of returning a wrong gradient.
     view : the forward may return a view of its first operand, so the two share a version
         counter and an in-place change to one is seen on the other.
     n_outputs : how many arrays the forward returns (a tuple when more than one), or None
@@ -126,6 +131,7 @@ class Primitive:
 
     __slots__ = (
         "arity",
+        "complex",
         "custom_pullback",
         "custom_pushforward",
         "doc",
@@ -147,7 +153,7 @@ class Primitive:
                  pullback: Callable[..., Sequence[Any]] | None = None,
                  jvp: Any = None, pushforward: Callable[..., Any] | None = None,
                  saves: Iterable[str] = INPUTS, nondiff: bool = False,
-                 view: bool = False, n_outputs: int | None = 1, doc: str | None = None) -> None:
+                 complex: bool | None = None, view: bool = False, n_outputs: int | None = 1, doc: str | None = None) -> None:
         if not nondiff and vjp is None and pullback is None:
             raise TypeError(f"primitive {name!r} needs vjp= or pullback= rules, or nondiff=True")
         self.name = name
@@ -169,6 +175,7 @@ class Primitive:
         self.save_answer = "answer" in saves and not nondiff
         self.save_shapes = "shapes" in saves and not nondiff
         self.nondiff = nondiff
+        self.complex = (jvp is LINEAR or jvp is MULTILINEAR) if complex is None else complex
         self.view = view
         self.n_outputs = n_outputs
         self.doc = doc or f"ndgrad's differentiable {name}."
@@ -301,13 +308,14 @@ class Primitive:
     def _record(self, args: tuple, params: dict, results: tuple) -> None:
         """Attach a graph node to ``results`` if any operand has one (is differentiable)."""
         parents = []
-        recorded = versioned = special = False
+        recorded = versioned = special = complex_operand = False
         for arg in args:
             if isinstance(arg, ndarray):
                 node = arg._node
                 if node is not None:
                     recorded = True
                     special = special or arg._index != 0
+                    complex_operand = complex_operand or arg._data.dtype.kind == "c"
                 elif arg._cut is not None:
                     special = True
                 version = arg._version
@@ -330,8 +338,11 @@ class Primitive:
                         result._cut = cut
             return
         data = results[0]._data
-        if data.dtype.kind == "c":
-            check_differentiable(data.dtype, f"the result of '{self.name}'")
+        if (complex_operand or data.dtype.kind == "c") and not self.complex:
+            raise TypeError(
+                f"'{self.name}' has no derivative rules for complex numbers, and a gradient "
+                "through it would be wrong; differentiate the real and imaginary parts as "
+                "real arrays (np.real(z), np.imag(z)), or compute outside autograd.record()")
         node = Node(self, tuple(parents), params, results)
         saved = args
         if special:

@@ -48,8 +48,20 @@ broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES, jvp=LINEA
                           vjp=lambda g, ans, x, shape: sum_to_shape(g, shape=x.shape))
 sum_to_shape: Primitive = primitive("sum_to_shape", _sum_to_shape, saves=SHAPES, jvp=LINEAR,
                                     vjp=lambda g, ans, x, shape: broadcast_to_(g, shape=x.shape))
-astype_: Primitive = primitive("astype", lambda x, dtype: x.astype(dtype), saves=SHAPES, jvp=LINEAR,
-                               vjp=lambda g, ans, x, dtype: astype_(g, dtype=x.dtype))
+def _astype(x, dtype):
+    """A cast; from complex to real it keeps the real part (the public astype warns, as
+    NumPy does: rules and tangents reach here with that intent)."""
+    if x.dtype.kind == "c" and numpy.dtype(dtype).kind != "c":
+        x = x.real
+    return x.astype(dtype)
+
+
+# the engine casts each gradient back to its operand's dtype (fit_gradient), so the rule is g
+astype_: Primitive = primitive("astype", _astype, saves=NOTHING, jvp=LINEAR,
+                               vjp=lambda g, ans, x, dtype: g)
+# np.real: real by definition, so the gradient of Re is g itself (complex for a complex z)
+real: Primitive = primitive("real", numpy.real, public="np", saves=NOTHING, view=True,
+                            jvp=LINEAR, vjp=lambda g, ans, x: g)
 # the same data as a new point of the graph: where func.grad's inner variables begin
 identity = primitive("identity", lambda x: x, saves=NOTHING, view=True,
                      vjp=lambda g, ans, x: g, jvp=LINEAR)
@@ -78,7 +90,7 @@ def _concatenate_pushforward(tangents, ans, inputs, params):
                           if t is None else t for t, x in zip(tangents, inputs)], **params)
 
 
-concatenate_ = primitive("concatenate", _concatenate, saves=SHAPES,
+concatenate_ = primitive("concatenate", _concatenate, saves=SHAPES, complex=True,
                          pullback=_concatenate_pullback, pushforward=_concatenate_pushforward)
 # a tuple of views, as many as the call asks for (n_outputs=None)
 split_ = primitive("split", lambda x, indices, axis: tuple(numpy.split(x, indices, axis=axis)),
@@ -94,7 +106,8 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
     if g.shape != shape:
         g = sum_to_shape(g, shape=shape)
     if g.dtype != dtype:
-        g = astype_(g, dtype=dtype)
+        # a real operand of a complex computation gets the real part (docs/complex.md)
+        g = astype_(real(g) if g.dtype.kind == "c" and dtype.kind != "c" else g, dtype=dtype)
     return g
 
 
@@ -106,6 +119,9 @@ def fit_tangent(tangent: Any, result: Any) -> Any:
     if tangent.shape != result.shape:
         tangent = broadcast_to_(tangent, shape=result.shape)
     if tangent.dtype != result.dtype:
+        # a real result's tangent is the real part of a complex rule's (abs, angle)
+        if tangent.dtype.kind == "c" and result.dtype.kind != "c":
+            tangent = real(tangent)
         tangent = astype_(tangent, dtype=result.dtype)
     return tangent
 

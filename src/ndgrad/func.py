@@ -131,10 +131,14 @@ def _zeros_like(array: ndarray) -> ndarray:
 
 # -- reverse mode ------------------------------------------------------------------------------
 def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable[..., Any]:
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """A function returning ``(f(*args), gradient)``, or ``((f(*args), aux), gradient)`` with
     ``has_aux``. ``f`` must return a scalar (shape ()). The gradient has the structure of
-    argument ``argnums``, or is a tuple of those for a tuple of argnums."""
+    argument ``argnums``, or is a tuple of those for a tuple of argnums.
+
+    A complex output is refused unless ``holomorphic=True``, which declares ``f``
+    holomorphic: the gradient is then its complex derivative ``f'(z)``, as in JAX. For a real
+    loss of complex arguments the gradient is ``df/dx - i df/dy`` (docs/complex.md)."""
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         nested = STATE.recording
@@ -147,9 +151,16 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
                 raise TypeError(f"grad needs a function with a scalar output (shape ()), but "
                                 f"it returned {shape}; sum it, or use func.vjp or "
                                 "func.jacrev for non-scalar outputs")
+            if out.dtype.kind == "c" and not holomorphic:
+                raise TypeError("grad needs a real scalar output, but f returned a complex "
+                                "one; take a real loss (np.real(y), np.abs(y) ** 2), or pass "
+                                "holomorphic=True for the complex derivative f'(z) of a "
+                                "holomorphic f")
         with flags(recording=nested):
             variables = [v for vs, _ in trees for v in vs]
-            grads = iter(_gradients([out], [None], variables))
+            # a holomorphic f's head gradient 1 is given: backward refuses ones for complex
+            seed = numpy.ones((), out.dtype) if out.dtype.kind == "c" else None
+            grads = iter(_gradients([out], [seed], variables))
         results = tuple(treedef.unflatten([next(grads) for _ in vs]) for vs, treedef in trees)
         gradient = results[0] if isinstance(argnums, int) else results
         return ((out, aux) if has_aux else out), gradient
@@ -157,10 +168,11 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-         has_aux: bool = False) -> Callable[..., Any]:
+         has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar function ``f`` with respect to argument ``argnums``
-    (a tuple of gradients for a tuple); ``(gradient, aux)`` with ``has_aux``."""
-    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+    (a tuple of gradients for a tuple); ``(gradient, aux)`` with ``has_aux``. A complex
+    output needs ``holomorphic=True`` (see ``value_and_grad``)."""
+    value_and_grad_f = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def grad_f(*args: Any, **kwargs: Any) -> Any:
         value, gradient = value_and_grad_f(*args, **kwargs)
@@ -216,6 +228,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         if tangent.shape != primal.shape:
             raise ValueError(f"a tangent of shape {tangent.shape} for a primal of shape "
                              f"{primal.shape}; they must be equal")
+        if tangent.dtype.kind == "c" and primal.dtype.kind != "c":
+            raise TypeError(f"a complex tangent ({tangent.dtype}) for a real primal "
+                            f"({primal.dtype}) would lose its imaginary part; make the "
+                            "primal complex too (x.astype('complex128'))")
         if tangent.dtype != primal.dtype:
             tangent = tangent.astype(primal.dtype)
         duals.append(with_tangent(primal, level, tangent))
@@ -271,13 +287,23 @@ def _stack_rows(rows: list, shape: tuple, template: ndarray) -> ndarray:
     return reshape(stack(rows), shape + rows[0].shape)
 
 
+def _check_holomorphic(name: str, arrays: Sequence[Any], holomorphic: bool) -> None:
+    if not holomorphic and any(isinstance(a, ndarray) and a.dtype.kind == "c" for a in arrays):
+        raise TypeError(f"{name} of a function with complex arguments or outputs needs "
+                        "holomorphic=True, which declares it holomorphic (the Jacobian is "
+                        "then f'(z)); for a function that is not, take real and imaginary "
+                        "parts as separate real arrays")
+
+
 def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode, one backward pass per output element: for an
     output of shape S and an argument of shape T, an array of shape S + T. Pytrees: the
     output's structure outside, the arguments' (a tuple for a tuple of argnums) inside.
     With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``,
-    aux returned as computed, not differentiated."""
+    aux returned as computed, not differentiated. Complex arguments or outputs need
+    ``holomorphic=True`` (the Jacobian is then the complex derivative, as in JAX): a complex
+    Jacobian of a function that is not holomorphic is no one matrix."""
     def jacrev_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         nested = STATE.recording
@@ -285,6 +311,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
             call_args, trees = _variables_for(args, numbers, nested)
             out, aux = _split_aux(f(*call_args), has_aux, "jacrev")
         variables = [v for vs, _ in trees for v in vs]
+        _check_holomorphic("jacrev", variables + flatten(out)[0], holomorphic)
 
         def jacobian_of(head: ndarray) -> Any:
             rows = []
@@ -304,9 +331,10 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f`` by forward mode, one JVP per input element; the same layout as
-    ``jacrev`` (output shape + argument shape), and the same ``has_aux``."""
+    ``jacrev`` (output shape + argument shape), and the same ``has_aux`` and
+    ``holomorphic``."""
     def jacfwd_f(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         arguments = list(args)
@@ -317,6 +345,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
                                       for leaf in leaves], treedef))
             arguments[number] = treedef.unflatten(leaves_by_number[-1][0])
         differentiated = [leaf for leaves, _ in leaves_by_number for leaf in leaves]
+        _check_holomorphic("jacfwd", differentiated, holomorphic)
 
         def call(*leaves: Any) -> tuple[Any, Any]:
             """``(output, aux)`` of ``f`` at the differentiated leaves (aux None without
@@ -341,6 +370,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         if not any(leaf.size for leaf in differentiated):     # no JVP ran
             out, aux = call(*differentiated)
         out_leaves, out_def = _output_leaves(out, "jacfwd")
+        _check_holomorphic("jacfwd", out_leaves, holomorphic)
         blocks = []
         for o, head in enumerate(out_leaves):
             per_leaf = []

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
 import io
 import math
 import os
@@ -332,6 +333,78 @@ def savez(file, *args, **kwds):
 def savez_compressed(file, *args, **kwds):
     """ndgrad's numpy.savez_compressed: as savez, with the arrays compressed."""
     _savez(file, args, kwds, "savez_compressed", numpy.savez_compressed)
+
+
+# -- text files ------------------------------------------------------------------------------
+def _leaving(value: Any, what: str, depth: int = 0) -> None:
+    """Refuse to write out an array being differentiated, as ``asnumpy()`` does: the file
+    would hold its value without its history (GradientLostError)."""
+    if isinstance(value, ndarray):
+        value._check_leaving(what)
+    elif isinstance(value, (list, tuple)) and depth < 64:
+        for item in value:
+            _leaving(item, what, depth + 1)
+
+
+@public(numpy=numpy.savetxt)
+def savetxt(file, X, fmt="%.18e", delimiter=" ", newline="\n", header="", footer="",
+            comments="# ", encoding=None):
+    """ndgrad's numpy.savetxt: a 1-D or 2-D array as text, with NumPy's formatting options;
+    a path is written atomically, as np.save writes (gzip-compressed if it ends in ".gz").
+    Inside ``record()`` an array being differentiated is refused (GradientLostError), as
+    ``asnumpy()``: write ``X.detach()``."""
+    _leaving(X, "savetxt")
+    data = _storable(X, "savetxt")
+
+    def write(stream: Any) -> None:
+        numpy.savetxt(stream, data, fmt=fmt, delimiter=delimiter, newline=newline,
+                      header=header, footer=footer, comments=comments, encoding=encoding)
+
+    if not hasattr(file, "write") and os.fspath(file).endswith(".gz"):
+        _write(file, lambda stream: _gzipped(stream, write))
+    else:
+        _write(file, write)
+
+
+def _gzipped(stream: Any, write: Callable[[Any], None]) -> None:
+    with gzip.GzipFile(fileobj=stream, mode="wb") as compressed:
+        write(compressed)
+
+
+def _text_arrays(found: Any, what: str) -> Any:
+    """What loadtxt/genfromtxt read, as ndgrad arrays (a tuple of them when unpacked);
+    structured and masked results are refused: ndgrad arrays hold plain numbers."""
+    if isinstance(found, (tuple, list)):
+        return type(found)(_text_arrays(part, what) for part in found)
+    if isinstance(found, numpy.ma.MaskedArray):
+        raise TypeError(f"{what}(usemask=True) makes a masked array, which ndgrad does not "
+                         "have; fill the missing values (filling_values=) instead")
+    if found.dtype.names is not None:
+        raise ValueError(f"{what} read a structured array (fields {found.dtype.names}), "
+                         "which ndgrad does not have: pass a numeric dtype=, and usecols= "
+                         "naming the numeric columns")
+    return _wrap(to_numpy(found), ndarray)
+
+
+@public(numpy=numpy.loadtxt)
+def loadtxt(fname, dtype=float, comments="#", delimiter=None, converters=None, skiprows=0,
+            usecols=None, unpack=False, ndmin=0, encoding=None, max_rows=None, *,
+            quotechar=None):
+    """ndgrad's numpy.loadtxt: the numbers of a text file as an ndarray (float64 by
+    default, NumPy's dtype rule; a tuple of columns if ``unpack``), a constant."""
+    found = numpy.loadtxt(fname, dtype=dtype, comments=comments, delimiter=delimiter,
+                          converters=converters, skiprows=skiprows, usecols=usecols,
+                          unpack=unpack, ndmin=ndmin, encoding=encoding, max_rows=max_rows,
+                          quotechar=quotechar)
+    return _text_arrays(found, "loadtxt")
+
+
+@public(numpy=numpy.genfromtxt)
+def genfromtxt(fname, dtype=float, *args, **kwargs):
+    """ndgrad's numpy.genfromtxt (NumPy's arguments): the numbers of a text file, missing
+    values filled, as an ndarray; structured (``dtype=None`` on mixed columns, ``names=``)
+    and masked (``usemask=True``) results are refused, as ndgrad holds plain numbers."""
+    return _text_arrays(numpy.genfromtxt(fname, dtype, *args, **kwargs), "genfromtxt")
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -27,8 +27,10 @@ from ._ndarray import _wrap, holds_history, ndarray, to_numpy
 from ._registry import REGISTRY as _REGISTRY
 from ._shaping import as_operand
 from .np.linalg import norm as _np_norm
+from .npx import waitall  # noqa: F401  (re-exported: MXNet's nd.waitall)
 from .ops import random as _random
 from .ops.norms import euclidean_norm_ as _euclidean_norm
+from .ops.numpy_extension import ND_CODES, reshape_with_codes
 
 
 class NDArray(ndarray):
@@ -93,6 +95,19 @@ def norm(data: Any, ord: int = 2, axis: Any = None, keepdims: bool = False) -> A
 
     return _euclidean_norm(data, axis=normalize_axes(axis, ndim_of(data)),
                            keepdims=keepdims)
+
+
+def reshape(data: Any, shape: Any = None, reverse: bool = False) -> Any:
+    """MXNet 1.x's ``nd.reshape``: ``data`` in the new ``shape``, which may hold the legacy
+    special codes: ``0`` copies this dimension of ``data``, ``-1`` infers the one size left,
+    ``-2`` copies all the remaining dimensions, ``-3`` merges the next two into their
+    product, ``-4, p, q`` splits this dimension into ``p`` by ``q`` (either may be -1).
+    ``reverse=True`` reads the codes and the dimensions from the right. (``npx.reshape``
+    numbers the same operations differently; the ``x.reshape(...)`` method keeps NumPy's
+    meaning, where 0 is a size.)"""
+    if shape is None:
+        raise TypeError("nd.reshape needs the new shape: nd.reshape(data, shape=(...))")
+    return reshape_with_codes(data, shape, reverse, ND_CODES, "nd.reshape")
 
 
 def _like(fn: Any) -> Any:

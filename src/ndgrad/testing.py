@@ -40,6 +40,8 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any],
     ----------
     f : callable
         Takes one ndgrad array per entry of ``args`` and returns one ndgrad array.
+        Complex arguments are perturbed in the real and imaginary directions (the
+        convention of docs/complex.md: the gradient of a real f is df/dx - i df/dy).
     args : sequence of array_like, or one array
         The point to check at, one entry per argument of ``f``. Floating-point arrays keep
         their dtype; all arguments are perturbed together. Pass float64 for a tight check:
@@ -78,7 +80,8 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any],
         args = [args]
     xs = [numpy.array(getattr(x, "_data", x), dtype=_float_dtype(x)) for x in args]
     function = _as_list_function(f)
-    dtypes = [a.dtype for a in xs + _evaluate(function, xs) if a.dtype.kind == "f"]
+    dtypes = [numpy.finfo(a.dtype).dtype for a in xs + _evaluate(function, xs)
+              if a.dtype.kind in "fc"]
     least_precise = min(dtypes, key=lambda dtype: numpy.finfo(dtype).bits)
     default_eps, default_rtol, default_atol = _TOLERANCES[least_precise]
     tolerances = (default_eps if eps is None else eps, default_rtol if rtol is None else rtol,
@@ -95,14 +98,15 @@ def _compare(function: Callable[..., list], xs: list, rng: numpy.random.Generato
              modes: tuple, label: str, eps: float, rtol: float, atol: float) -> list:
     """Compare <v, JVP(u)> and <VJP(v), u> with the central difference (and with each
     other); return the cotangent v used."""
-    u = [rng.standard_normal(x.shape) for x in xs]
-    length = numpy.sqrt(sum(numpy.sum(part * part) for part in u))
+    u = [_random_like(rng, x) for x in xs]
+    length = numpy.sqrt(sum(numpy.sum(numpy.abs(part) ** 2) for part in u))
     u = [part / length for part in u] if length > 0 else u
     x_plus = [(x + eps * part).astype(x.dtype) for x, part in zip(xs, u)]
     x_minus = [(x - eps * part).astype(x.dtype) for x, part in zip(xs, u)]
     # the step actually taken, after rounding x +- eps u to the arguments' dtype
-    u = [(p.astype(numpy.float64) - m) / (2 * eps) for p, m in zip(x_plus, x_minus)]
-    v = [rng.standard_normal(y.shape).astype(y.dtype) for y in _evaluate(function, xs)]
+    u = [(p.astype(numpy.result_type(p, numpy.float64)) - m) / (2 * eps)
+         for p, m in zip(x_plus, x_minus)]
+    v = [_random_like(rng, y).astype(y.dtype) for y in _evaluate(function, xs)]
 
     numeric = (_inner(v, _evaluate(function, x_plus))
                - _inner(v, _evaluate(function, x_minus))) / (2 * eps)
@@ -138,7 +142,15 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
 
 def _float_dtype(x: Any) -> numpy.dtype:
     dtype = numpy.asarray(getattr(x, "_data", x)).dtype
-    return dtype if dtype.kind == "f" else numpy.dtype(numpy.float64)
+    return dtype if dtype.kind in "fc" else numpy.dtype(numpy.float64)
+
+
+def _random_like(rng: numpy.random.Generator, x: numpy.ndarray) -> numpy.ndarray:
+    """Standard normal entries of x's shape; complex (both parts random) for complex x, so
+    that complex arguments are perturbed in the real and the imaginary directions."""
+    if x.dtype.kind == "c":
+        return rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)
+    return rng.standard_normal(x.shape)
 
 
 def _as_list_function(f: Callable[..., Any]) -> Callable[..., list]:
@@ -182,6 +194,12 @@ def _vjp(heads: list, variables: list, v: list, create_graph: bool) -> list:
 
 
 def _inner(xs: Sequence[Any], ys: Sequence[Any]) -> float:
-    return float(sum(numpy.vdot(numpy.asarray(x, dtype=numpy.float64),
-                                numpy.asarray(y, dtype=numpy.float64))
-                     for x, y in zip(xs, ys)))
+    """Re sum(x * y), the pairing under which a VJP is the transpose of the JVP in the
+    complex convention of docs/complex.md (for real arrays, the dot product)."""
+    total = 0.0
+    for x, y in zip(xs, ys):
+        x, y = numpy.asarray(x), numpy.asarray(y)
+        x = x.astype(numpy.result_type(x, numpy.float64), copy=False)
+        y = y.astype(numpy.result_type(y, numpy.float64), copy=False)
+        total += float(numpy.real(numpy.sum(x * y)))
+    return total

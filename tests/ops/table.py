@@ -85,6 +85,22 @@ def scalar_clip(rng, shapes):
             for shape in shapes]
 
 
+def complex_off_axes(rng, shapes):
+    """Complex values whose real and imaginary parts both have magnitudes in [0.3, 1.5]:
+    away from 0 and from both axes, where the principal branches of log, sqrt and the arc
+    functions have their cuts."""
+    def part(shape):
+        return rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+    return [part(shape) + 1j * part(shape) for shape in shapes]
+
+
+def in_precision(a: numpy.ndarray, dtype: Any) -> numpy.ndarray:
+    """``a`` in the float dtype's precision, staying complex if it is (complex64 for float32)."""
+    if a.dtype.kind == "c":
+        return a.astype(numpy.result_type(dtype, numpy.complex64))
+    return a.astype(dtype)
+
+
 # -- shape strategies ------------------------------------------------------------------------
 def shapes_of(min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1):
     return array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,

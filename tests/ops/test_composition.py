@@ -71,8 +71,18 @@ def as_numpy(values) -> list[numpy.ndarray]:
 
 
 def inner(xs, ys) -> float:
-    return float(sum(numpy.vdot(numpy.asarray(x, numpy.float64), numpy.asarray(y, numpy.float64))
+    """Re sum(x * y): the pairing under which the VJP is the JVP's transpose, for complex
+    values too (docs/complex.md); the dot product for real ones."""
+    return float(sum(numpy.real(numpy.sum(x.astype(numpy.result_type(x, numpy.float64))
+                                          * y.astype(numpy.result_type(y, numpy.float64))))
                      for x, y in zip(as_numpy(xs), as_numpy(ys))))
+
+
+def random_like(rng, shape, dtype) -> numpy.ndarray:
+    """Standard normal values, complex (both parts random) for a complex dtype."""
+    if numpy.dtype(dtype).kind == "c":
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
 
 
 def wrap(values) -> list:
@@ -86,7 +96,8 @@ class Point:
 
     def __init__(self, spec, variant, shapes, seed: int) -> None:
         rng = numpy.random.default_rng(seed)
-        self.xs = [numpy.asarray(x, numpy.float64) for x in spec.sample(rng, shapes)]
+        self.xs = [numpy.asarray(x, numpy.result_type(x, numpy.float64))
+                   for x in spec.sample(rng, shapes)]
 
         def f(*xs):
             out = spec.fn(*xs, **variant)
@@ -95,26 +106,27 @@ class Point:
         self.f = f
         out_leaves, self.out_def = flatten(f(*wrap(self.xs)))
         self.out_leaves = as_numpy(out_leaves)
-        dtypes = [a.dtype for a in self.out_leaves if a.dtype.kind == "f"] + [numpy.dtype("f8")]
+        dtypes = [numpy.finfo(a.dtype).dtype for a in self.out_leaves
+                  if a.dtype.kind in "fc"] + [numpy.dtype("f8")]
         least = min(dtypes, key=lambda dtype: numpy.finfo(dtype).bits)
         self.eps, self.rtol, self.atol, self.rounding = TOLERANCES[least]
         self.t = self._direction(rng)
         self.s = self._direction(rng)
         self.ct = self._cotangent(rng)
         self.ct2 = self._cotangent(rng)
-        self.w = [rng.standard_normal(x.shape) for x in self.xs]
+        self.w = [random_like(rng, x.shape, x.dtype) for x in self.xs]
         self.ct_batch = [numpy.stack(parts) for parts in
                          zip(*(self._cotangent(rng) for _ in range(BATCH)))]
         self.t_batch = [numpy.stack(parts) for parts in
                         zip(*(self._direction(rng) for _ in range(BATCH)))]
 
     def _direction(self, rng) -> list[numpy.ndarray]:
-        u = [rng.standard_normal(x.shape) for x in self.xs]
-        length = numpy.sqrt(sum(numpy.sum(part * part) for part in u))
+        u = [random_like(rng, x.shape, x.dtype) for x in self.xs]
+        length = numpy.sqrt(sum(numpy.sum(numpy.abs(part) ** 2) for part in u))
         return [part / length for part in u] if length > 0 else u
 
     def _cotangent(self, rng) -> list[numpy.ndarray]:
-        return [rng.standard_normal(y.shape).astype(y.dtype) for y in self.out_leaves]
+        return [random_like(rng, y.shape, y.dtype) for y in self.out_leaves]
 
     def out_tree(self, parts):
         return self.out_def.unflatten(wrap(parts))

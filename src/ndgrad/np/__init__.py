@@ -8,7 +8,7 @@ from .. import _methods  # noqa: F401  (declares the primitives, binds the opera
 from .. import io as _io  # noqa: F401  (declares np.save/load/savez/from_dlpack, npx.save/load)
 from .._ndarray import ndarray  # noqa: F401  (public name)
 from .._registry import REGISTRY as _REGISTRY
-from . import linalg, random  # noqa: F401
+from . import fft, linalg, random  # noqa: F401
 
 globals().update(_REGISTRY.namespace("np"))
 
@@ -35,7 +35,7 @@ uint8, bool_, dtype = _numpy.uint8, _numpy.bool_, _numpy.dtype
 
 # the registry's public names, known only at import (a comprehension: ruff's dynamic form)
 __all__ = [name for name in sorted([*_REGISTRY.namespace("np"),
-                                    "ndarray", "linalg", "random", "pi", "e", "inf", "nan",
+                                    "ndarray", "fft", "linalg", "random", "pi", "e", "inf", "nan",
                                     "newaxis", "float16", "float32", "float64", "int8", "int16",
                                     "int32", "int64", "uint8", "bool_", "dtype"])
            if not name.startswith("_")]

@@ -170,7 +170,7 @@ def _vectors_undefined(problem, values_only):
 
 
 # -- inverses and determinants ---------------------------------------------------------------
-inv_ = primitive("inv", numpy.linalg.inv, saves=ANSWER,
+inv_ = primitive("inv", numpy.linalg.inv, saves=ANSWER, complex=True,
                  # d A⁻¹ = -A⁻¹ dA A⁻¹
                  vjp=lambda g, ans, a: -(_matrix_transpose(ans) @ g @ _matrix_transpose(ans)),
                  jvp=lambda t, ans, a: -(ans @ t @ ans))
@@ -196,7 +196,7 @@ def _trace_with_inverse(t, a, singular, name):
     return reductions.sum(_inverse_transpose(a, singular, name) * t, axis=(-2, -1))
 
 
-det_ = primitive("det", numpy.linalg.det, saves={"inputs", "answer"},
+det_ = primitive("det", numpy.linalg.det, saves={"inputs", "answer"}, complex=True,
                  # d det A = det A tr(A⁻¹ dA)
                  vjp=lambda g, ans, a: _as_matrix_stack(g * ans) * _inverse_transpose(
                      a, ans == 0, "det"),
@@ -298,7 +298,7 @@ def _solve_pushforward(tangents, ans, inputs, params):
 
 
 # b is a stack of matrices (..., M, K) here; solve() gives vectors an axis
-solve_ = primitive("solve", numpy.linalg.solve, saves={"inputs", "answer"},
+solve_ = primitive("solve", numpy.linalg.solve, saves={"inputs", "answer"}, complex=True,
                    pullback=_solve_pullback, pushforward=_solve_pushforward)
 
 

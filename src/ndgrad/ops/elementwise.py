@@ -14,8 +14,9 @@ import numpy
 
 from .._axes import broadcast_shapes
 from .._ndarray import raw
-from .._primitive import ANSWER, ELEMENTWISE, NOTHING, OTHER_INPUTS, Primitive, primitive
+from .._primitive import ANSWER, ELEMENTWISE, LINEAR, NOTHING, OTHER_INPUTS, Primitive, primitive
 from .._publish import public
+from .._shaping import real
 from .sorting import nonzero
 
 _LN2 = math.log(2.0)
@@ -39,12 +40,20 @@ def _power_slope(x1, x2, power):
 
 
 def _exponent_slope(g, ans, x1, x2):
-    """d b^y = b^y log b dy; taken as 0 where b <= 0, where the real log is undefined."""
+    """d b^y = b^y log b dy; for real operands taken as 0 where b <= 0, where the real log is
+    undefined (a complex base has its principal log, 0 at b = 0)."""
+    if numpy.result_type(raw(x1), raw(x2)).kind == "c":
+        return g * ans * log(where(x1 == 0, 1, x1))
     return g * ans * log(where(x1 > 0, x1, 1))
 
 
 def _abs_slope(g, ans, x):
-    return g * sign(x)                                              # subgradient 0 at 0
+    """sign(x), the subgradient 0 at 0; for complex z, d|z| = Re(conj(z) dz) / |z|, so the
+    gradient is g conj(z) / |z| (0 at 0), and its real part is the tangent (fit_tangent)."""
+    if x.dtype.kind == "c":
+        magnitude = absolute(x)
+        return g * (conjugate(x) / where(magnitude == 0, 1, magnitude))
+    return g * sign(x)
 
 
 def _nonzero_or_one(x):
@@ -60,14 +69,14 @@ def _combine(first, second):
 
 
 # -- arithmetic ---------------------------------------------------------------------------------
-add = primitive("add", numpy.add, public="np", jvp=ELEMENTWISE, saves=NOTHING,
+add = primitive("add", numpy.add, public="np", jvp=ELEMENTWISE, complex=True, saves=NOTHING,
                 vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g))
-subtract = primitive("subtract", numpy.subtract, public="np", jvp=ELEMENTWISE, saves=NOTHING,
+subtract = primitive("subtract", numpy.subtract, public="np", jvp=ELEMENTWISE, complex=True, saves=NOTHING,
                      vjp=(lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g))
-multiply = primitive("multiply", numpy.multiply, public="np", jvp=ELEMENTWISE, saves=OTHER_INPUTS,
+multiply = primitive("multiply", numpy.multiply, public="np", jvp=ELEMENTWISE, complex=True, saves=OTHER_INPUTS,
                      vjp=(lambda g, ans, x1, x2: g * x2, lambda g, ans, x1, x2: g * x1))
 divide = primitive("divide", numpy.true_divide, public="np", aliases=("true_divide",),
-                   jvp=ELEMENTWISE, numpy=(numpy.true_divide, numpy.divide),
+                   jvp=ELEMENTWISE, complex=True, numpy=(numpy.true_divide, numpy.divide),
                    vjp=(lambda g, ans, x1, x2: g / x2,
                         lambda g, ans, x1, x2: -(g / x2) * (x1 / x2)))
 
@@ -85,52 +94,109 @@ def _power(x1, x2):
     return out
 
 
-power: Primitive = primitive("power", _power, public="np", jvp=ELEMENTWISE,
+power: Primitive = primitive("power", _power, public="np", jvp=ELEMENTWISE, complex=True,
                              numpy=numpy.power, saves={"inputs", "answer"},
                              vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, power),
                                   _exponent_slope))
 float_power: Primitive = primitive(
-    "float_power", numpy.float_power, public="np", jvp=ELEMENTWISE, saves={"inputs", "answer"},
+    "float_power", numpy.float_power, public="np", jvp=ELEMENTWISE, complex=True, saves={"inputs", "answer"},
     vjp=(lambda g, ans, x1, x2: g * _power_slope(x1, x2, float_power), _exponent_slope),
     doc="ndgrad's differentiable numpy.float_power: computed in float64 (or complex128), as "
         "NumPy; the gradients are cast back to each operand's dtype. The exponent's gradient "
         "is taken as 0 where the base is <= 0 (no real logarithm).")
-negative = primitive("negative", numpy.negative, public="np", jvp=ELEMENTWISE,
+negative = primitive("negative", numpy.negative, public="np", jvp=ELEMENTWISE, complex=True,
                      saves=NOTHING, vjp=lambda g, ans, x: -g)
-positive = primitive("positive", numpy.positive, public="np", jvp=ELEMENTWISE,
+positive = primitive("positive", numpy.positive, public="np", jvp=ELEMENTWISE, complex=True,
                      saves=NOTHING, vjp=lambda g, ans, x: g)
 reciprocal = primitive(
-    "reciprocal", numpy.reciprocal, public="np", jvp=ELEMENTWISE, saves=ANSWER,
+    "reciprocal", numpy.reciprocal, public="np", jvp=ELEMENTWISE, complex=True, saves=ANSWER,
     vjp=lambda g, ans, x: -g * ans * ans,
     doc="ndgrad's differentiable numpy.reciprocal: 1/x, with gradient -1/x^2 (inf at 0). On "
         "integers it is NumPy's integer reciprocal, which carries no gradient.")
-absolute = primitive("absolute", numpy.absolute, public="np", aliases=("abs",), jvp=ELEMENTWISE,
+# -- complex numbers (docs/complex.md: the gradient of a real f of z = x + iy is
+# df/dx - i df/dy, as in JAX and HIPS autograd; np.real is declared with the core) ---------------
+conjugate: Primitive = primitive("conjugate", numpy.conjugate, public="np", aliases=("conj",),
+                                 saves=NOTHING, jvp=LINEAR,
+                                 vjp=lambda g, ans, x: conjugate(g))
+# Im z = Re(-i z): its gradient is -i g (the real part of which, 0, for a real operand)
+imag = primitive("imag", numpy.imag, public="np", saves=NOTHING, jvp=LINEAR,
+                 vjp=lambda g, ans, x: g * -1j)
+
+
+def _angle_slope(g, ans, z, deg):
+    """d arg z = Im(conj(z) dz) / |z|^2: the gradient -i g conj(z) / |z|^2 (0 at z = 0 and
+    for real z, where the angle is piecewise constant)."""
+    squared = real(z * conjugate(z))
+    slope = conjugate(z) * -1j / where(squared == 0, 1, squared)
+    return g * (slope * (180 / math.pi) if deg else slope)
+
+
+angle_: Primitive = primitive("angle", lambda z, deg: numpy.angle(z, deg=deg), jvp=ELEMENTWISE,
+                              complex=True, vjp=_angle_slope)
+
+
+@public(numpy=numpy.angle)
+def angle(z, deg=False):
+    """ndgrad's differentiable numpy.angle: the argument of z, in radians (degrees with
+    ``deg=True``). Its gradient, -i conj(z) / |z|^2 in the complex convention of
+    docs/complex.md, is 0 at z = 0; for real z it is 0 (the angle jumps between 0 and pi)."""
+    return angle_(z, deg=bool(deg))
+
+
+iscomplex = primitive("iscomplex", numpy.iscomplex, public="np", nondiff=True)
+isreal = primitive("isreal", numpy.isreal, public="np", nondiff=True)
+
+
+@public(numpy=numpy.iscomplexobj)
+def iscomplexobj(x):
+    """numpy.iscomplexobj: whether x has a complex dtype (a Python bool)."""
+    return numpy.iscomplexobj(raw(x))
+
+
+@public(numpy=numpy.isrealobj)
+def isrealobj(x):
+    """numpy.isrealobj: whether x has no complex dtype (a Python bool)."""
+    return numpy.isrealobj(raw(x))
+
+
+@public(numpy=numpy.real_if_close)
+def real_if_close(a, tol=100):
+    """numpy.real_if_close: the real part of a complex ``a`` whose imaginary parts are all
+    within ``tol`` machine epsilons of 0 (``tol`` > 1), else ``a`` itself; differentiable."""
+    data = numpy.asarray(raw(a))
+    if data.dtype.kind != "c":
+        return a
+    limit = tol * numpy.finfo(data.dtype).eps if tol > 1 else tol
+    return real(a) if numpy.all(numpy.abs(data.imag) < limit) else a
+
+
+absolute = primitive("absolute", numpy.absolute, public="np", aliases=("abs",), jvp=ELEMENTWISE, complex=True,
                      vjp=_abs_slope)
 fabs = primitive("fabs", numpy.fabs, public="np", jvp=ELEMENTWISE, vjp=_abs_slope,
                  doc="ndgrad's differentiable numpy.fabs: |x| as a float; gradient sign(x), "
                      "0 at 0 (as abs).")
-square = primitive("square", numpy.square, public="np", jvp=ELEMENTWISE,
+square = primitive("square", numpy.square, public="np", jvp=ELEMENTWISE, complex=True,
                    vjp=lambda g, ans, x: g * 2 * x)
-sqrt = primitive("sqrt", numpy.sqrt, public="np", jvp=ELEMENTWISE,
+sqrt = primitive("sqrt", numpy.sqrt, public="np", jvp=ELEMENTWISE, complex=True,
                  saves=ANSWER, vjp=lambda g, ans, x: g / (2 * ans))
 cbrt = primitive("cbrt", numpy.cbrt, public="np", jvp=ELEMENTWISE, saves=ANSWER,
                  vjp=lambda g, ans, x: g / (3 * ans * ans),
                  doc="ndgrad's differentiable numpy.cbrt: gradient 1/(3 cbrt(x)^2), inf at 0.")
 
 # -- exponentials and logarithms ----------------------------------------------------------------
-exp = primitive("exp", numpy.exp, public="np", jvp=ELEMENTWISE,
+exp = primitive("exp", numpy.exp, public="np", jvp=ELEMENTWISE, complex=True,
                 saves=ANSWER, vjp=lambda g, ans, x: g * ans)
-exp2 = primitive("exp2", numpy.exp2, public="np", jvp=ELEMENTWISE,
+exp2 = primitive("exp2", numpy.exp2, public="np", jvp=ELEMENTWISE, complex=True,
                  saves=ANSWER, vjp=lambda g, ans, x: g * ans * _LN2)
 # exp(x), not ans + 1, keeps the slope's relative precision where expm1(x) is near -1
-expm1 = primitive("expm1", numpy.expm1, public="np", jvp=ELEMENTWISE,
+expm1 = primitive("expm1", numpy.expm1, public="np", jvp=ELEMENTWISE, complex=True,
                   vjp=lambda g, ans, x: g * exp(x))
-log = primitive("log", numpy.log, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: g / x)
-log2 = primitive("log2", numpy.log2, public="np", jvp=ELEMENTWISE,
+log = primitive("log", numpy.log, public="np", jvp=ELEMENTWISE, complex=True, vjp=lambda g, ans, x: g / x)
+log2 = primitive("log2", numpy.log2, public="np", jvp=ELEMENTWISE, complex=True,
                  vjp=lambda g, ans, x: g / (x * _LN2))
-log10 = primitive("log10", numpy.log10, public="np", jvp=ELEMENTWISE,
+log10 = primitive("log10", numpy.log10, public="np", jvp=ELEMENTWISE, complex=True,
                   vjp=lambda g, ans, x: g / (x * _LN10))
-log1p = primitive("log1p", numpy.log1p, public="np", jvp=ELEMENTWISE,
+log1p = primitive("log1p", numpy.log1p, public="np", jvp=ELEMENTWISE, complex=True,
                   vjp=lambda g, ans, x: g / (1 + x))
 # d/dx1 log(e^x1 + e^x2) = e^(x1 - ans): the exponent is <= 0, so it never overflows
 logaddexp = primitive(
@@ -151,16 +217,16 @@ def _one_minus_square(x):
     return (1 - x) * (1 + x)
 
 
-sin = primitive("sin", numpy.sin, public="np", jvp=ELEMENTWISE, vjp=lambda g, ans, x: g * cos(x))
-cos: Primitive = primitive("cos", numpy.cos, public="np", jvp=ELEMENTWISE,
+sin = primitive("sin", numpy.sin, public="np", jvp=ELEMENTWISE, complex=True, vjp=lambda g, ans, x: g * cos(x))
+cos: Primitive = primitive("cos", numpy.cos, public="np", jvp=ELEMENTWISE, complex=True,
                            vjp=lambda g, ans, x: -(g * sin(x)))
-tan = primitive("tan", numpy.tan, public="np", jvp=ELEMENTWISE,
+tan = primitive("tan", numpy.tan, public="np", jvp=ELEMENTWISE, complex=True,
                 saves=ANSWER, vjp=lambda g, ans, x: g * (1 + ans * ans))
-arcsin = primitive("arcsin", numpy.arcsin, public="np", jvp=ELEMENTWISE,
+arcsin = primitive("arcsin", numpy.arcsin, public="np", jvp=ELEMENTWISE, complex=True,
                    vjp=lambda g, ans, x: g / sqrt(_one_minus_square(x)))
-arccos = primitive("arccos", numpy.arccos, public="np", jvp=ELEMENTWISE,
+arccos = primitive("arccos", numpy.arccos, public="np", jvp=ELEMENTWISE, complex=True,
                    vjp=lambda g, ans, x: -g / sqrt(_one_minus_square(x)))
-arctan = primitive("arctan", numpy.arctan, public="np", jvp=ELEMENTWISE,
+arctan = primitive("arctan", numpy.arctan, public="np", jvp=ELEMENTWISE, complex=True,
                    vjp=lambda g, ans, x: g / (1 + x * x))
 
 
@@ -284,18 +350,18 @@ def sinc(x):
 
 
 # -- hyperbolic functions -----------------------------------------------------------------------
-sinh = primitive("sinh", numpy.sinh, public="np", jvp=ELEMENTWISE,
+sinh = primitive("sinh", numpy.sinh, public="np", jvp=ELEMENTWISE, complex=True,
                  vjp=lambda g, ans, x: g * cosh(x))
-cosh: Primitive = primitive("cosh", numpy.cosh, public="np", jvp=ELEMENTWISE,
+cosh: Primitive = primitive("cosh", numpy.cosh, public="np", jvp=ELEMENTWISE, complex=True,
                             vjp=lambda g, ans, x: g * sinh(x))
-tanh = primitive("tanh", numpy.tanh, public=("np", "npx"), jvp=ELEMENTWISE, saves=ANSWER,
+tanh = primitive("tanh", numpy.tanh, public=("np", "npx"), jvp=ELEMENTWISE, complex=True, saves=ANSWER,
                  vjp=lambda g, ans, x: g * (1 - ans * ans))
-arcsinh = primitive("arcsinh", numpy.arcsinh, public="np", jvp=ELEMENTWISE,
+arcsinh = primitive("arcsinh", numpy.arcsinh, public="np", jvp=ELEMENTWISE, complex=True,
                     vjp=lambda g, ans, x: g / sqrt(x * x + 1))
-arccosh = primitive("arccosh", numpy.arccosh, public="np", jvp=ELEMENTWISE,
-                                 # (x-1)(x+1): exact near x = 1
-                    vjp=lambda g, ans, x: g / sqrt((x - 1) * (x + 1)))
-arctanh = primitive("arctanh", numpy.arctanh, public="np", jvp=ELEMENTWISE,
+arccosh = primitive("arccosh", numpy.arccosh, public="np", jvp=ELEMENTWISE, complex=True,
+                    # two roots: exact near x = 1, and the principal branch for complex x
+                    vjp=lambda g, ans, x: g / (sqrt(x - 1) * sqrt(x + 1)))
+arctanh = primitive("arctanh", numpy.arctanh, public="np", jvp=ELEMENTWISE, complex=True,
                     vjp=lambda g, ans, x: g / _one_minus_square(x))
 
 # -- extrema, selection, clipping ---------------------------------------------------------------
@@ -371,7 +437,7 @@ def _where_pushforward(tangents, ans, inputs, params):
 
 
 where_: Primitive = primitive("where", _where,             # the condition gets no gradient
-                              pushforward=_where_pushforward,
+                              pushforward=_where_pushforward, complex=True,
                               vjp=(None,
                                    lambda g, ans, condition, x, y: where_(condition, g, 0),
                                    lambda g, ans, condition, x, y: where_(condition, 0, g)))

@@ -236,7 +236,7 @@ def _pad_vjp(g, ans, x, pad_width, mode, constant_values):
 
 
 # affine in x: the border of a constant pad is constant, so the tangent's border is zero
-pad_: Primitive = primitive("pad", _pad, saves=NOTHING, vjp=_pad_vjp,
+pad_: Primitive = primitive("pad", _pad, saves=NOTHING, vjp=_pad_vjp, complex=True,
                             jvp=lambda t, ans, x, pad_width, mode, constant_values: pad_(
                                 t, pad_width=pad_width, mode=mode, constant_values=0))
 

@@ -11,8 +11,9 @@ from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_o
 from .._ndarray import raw
 from .._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
 from .._publish import public
+from .._shaping import real
 from .._state import STATE
-from .elementwise import sqrt, where
+from .elementwise import conjugate, sqrt, where
 from .shape import astype, broadcast_to_, getitem_, reshape_, scatter_add, transpose_
 
 
@@ -145,7 +146,7 @@ def _linear_scan_pushforward(tangents, ans, inputs, params):
 # The first-order linear recurrence behind cumprod's derivatives; closed under
 # differentiation, so cumprod (and prod) have exact derivatives of every order also where
 # factors are zero.
-linear_scan = primitive("linear_scan", _linear_scan, saves={"inputs", "answer"},
+linear_scan = primitive("linear_scan", _linear_scan, saves={"inputs", "answer"}, complex=True,
                         pullback=_linear_scan_pullback, pushforward=_linear_scan_pushforward)
 
 
@@ -187,7 +188,8 @@ def _cumprod_jvp(t, ans, x, axis, dtype=None):
 
 cumprod_ = primitive("cumprod", lambda x, axis, dtype=None: numpy.cumprod(x, axis=axis,
                                                                           dtype=dtype),
-                     saves={"inputs", "answer"}, vjp=_cumprod_vjp, jvp=_cumprod_jvp)
+                     saves={"inputs", "answer"}, vjp=_cumprod_vjp, jvp=_cumprod_jvp,
+                     complex=True)
 
 
 def _products_of_the_others(x, axes):
@@ -219,7 +221,7 @@ def _prod_slopes(ans, x, axis, keepdims):
 
 prod_ = primitive("prod", lambda x, axis, keepdims, dtype=None: numpy.prod(
                       x, axis=axis, keepdims=keepdims, dtype=dtype),
-                  saves={"inputs", "answer"},
+                  saves={"inputs", "answer"}, complex=True,
                   vjp=lambda g, ans, x, axis, keepdims, dtype=None: spread_over(
                       g, x.shape, axis, keepdims) * _prod_slopes(ans, x, axis, keepdims),
                   jvp=lambda t, ans, x, axis, keepdims, dtype=None: sum_(
@@ -348,7 +350,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - mean(a, axis=axis, dtype=dtype, keepdims=True)
     # as NumPy: with no degrees of freedom left it divides by 0 (nan or inf), never by n - ddof < 0
     freedom = builtins.max(_count(a, axis) - ddof, 0)          # this module's max is np.max
-    return sum(deviation * deviation, axis=axis, dtype=dtype, keepdims=keepdims) / freedom
+    if deviation.dtype.kind == "c":          # |d|^2, real, as NumPy
+        squared = real(deviation * conjugate(deviation))
+    else:
+        squared = deviation * deviation
+    return sum(squared, axis=axis, dtype=dtype, keepdims=keepdims) / freedom
 
 
 @public(numpy=numpy.std)

@@ -9,6 +9,8 @@ values may be constants of any dtype, give such an operand a zero tangent themse
 
 from __future__ import annotations
 
+import warnings
+
 import numpy
 from numpy.exceptions import AxisError
 
@@ -32,6 +34,10 @@ def astype(x, dtype, copy=True):
     dtype = numpy.dtype(dtype)
     if not copy and x.dtype == dtype:
         return x
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        # NumPy's warning: the imaginary part is dropped (np.real(x) says so on purpose)
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      numpy.exceptions.ComplexWarning, stacklevel=2)
     return astype_(x, dtype=dtype)
 
 
@@ -230,7 +236,7 @@ def _index_set_pushforward(tangents, ans, inputs, params):
 
 
 index_set: Primitive = primitive(
-    "index_set", _index_set, saves=SHAPES,
+    "index_set", _index_set, saves=SHAPES, complex=True,
     vjp=(lambda g, ans, x, values, key, basic: index_set(g, 0, key=key, basic=basic),
          _set_values_vjp),
     pushforward=_index_set_pushforward,
@@ -238,7 +244,7 @@ index_set: Primitive = primitive(
         "with the written positions zeroed, the values' is g[key].")
 index_add = primitive(
     "index_add", lambda x, values, key, basic: _added_at(x.copy(), key, values, basic),
-    saves=NOTHING,
+    saves=NOTHING, complex=True,
     vjp=(lambda g, ans, x, values, key, basic: g,
          lambda g, ans, x, values, key, basic: getitem_(g, key=key)),
     jvp=(lambda t, ans, x, values, key, basic: t,

@@ -19,24 +19,29 @@ from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, ELEMENTWISE, Primitive, primitive
 from .._publish import public
 from .creation import asarray
-from .elementwise import absolute, exp, log, where
+from .elementwise import absolute, exp, log, log1p, where
 from .reductions import sum as reduce_sum
 from .shape import broadcast_to_
 
 
 def _real(kernel):
-    """The NumPy forward of a real special function: ``kernel`` computes in float64; the
-    answer takes the operand's float dtype (float64 for integers and bools, as SciPy)."""
-    def forward(x, **params):
-        x = numpy.asarray(x)
-        if x.dtype.kind not in "biuf":
-            raise TypeError(f"{kernel.__name__.strip('_')} takes real numbers, not {x.dtype}")
-        dtype = x.dtype if x.dtype.kind == "f" else numpy.dtype(numpy.float64)
-        # kernels see a flat float64 array (never a NumPy scalar), so they may index it
-        flat = x.astype(numpy.float64, copy=False).reshape(-1)
+    """The NumPy forward of a real special function of one or more operands: ``kernel``
+    computes in float64 on the operands broadcast and flattened; the answer takes the
+    operands' float dtype (NumPy's promotion, Python numbers weak; float64 where all are
+    integers or bools, as SciPy)."""
+    def forward(*operands, **params):
+        arrays = [numpy.asarray(x) for x in operands]
+        for x in arrays:
+            if x.dtype.kind not in "biuf":
+                raise TypeError(f"{kernel.__name__.strip('_')} takes real numbers, not {x.dtype}")
+        dtype = numpy.result_type(*operands)
+        dtype = dtype if dtype.kind == "f" else numpy.dtype(numpy.float64)
+        shape = numpy.broadcast_shapes(*(x.shape for x in arrays))
+        # kernels see flat float64 arrays (never NumPy scalars), so they may index them
+        flats = [numpy.broadcast_to(x, shape).astype(numpy.float64).reshape(-1) for x in arrays]
         with numpy.errstate(all="ignore"):   # poles and overflow give inf/nan, as SciPy
-            answer = kernel(flat, **params)
-        return answer.reshape(x.shape).astype(dtype, copy=False)
+            answer = kernel(*flats, **params)
+        return answer.reshape(shape).astype(dtype, copy=False)
     forward.__name__ = kernel.__name__
     return forward
 
@@ -132,8 +137,9 @@ _SQRT_PI = math.sqrt(math.pi)
 _CENTRAL = 0.85    # below, start from erfinv's Maclaurin series; above, from the tail's
 
 
-def _erfinv(y):
-    a = numpy.abs(y)
+def _erf_inverse(a, q):
+    """x >= 0 with erf(x) = a, given a >= 0 and its complement q = 1 - a (q carries the
+    relative precision in the tail, where a is close to 1): inf at q == 0, nan past it."""
     square = a * a
     central = a <= _CENTRAL
     # erfinv(a) = sqrt(pi)/2 (a + pi/12 a^3 + 7 pi^2/480 a^5 + 127 pi^3/40320 a^7 + ...)
@@ -144,7 +150,6 @@ def _erfinv(y):
         start = start * square + coefficient
     start *= _SQRT_PI / 2 * a
     # In the tail, erfc(x) ~ exp(-x^2) / (x sqrt(pi)) = q: iterate x = sqrt(-log(q x sqrt(pi)))
-    q = 1 - a                                 # exact for a >= 1/2
     tail = numpy.sqrt(-numpy.log(q))
     for _ in range(2):
         tail = numpy.sqrt(-numpy.log(q * tail * _SQRT_PI))
@@ -156,8 +161,21 @@ def _erfinv(y):
         residual = numpy.where(central, erf - a, q - erfc)
         delta = residual / (_TWO_OVER_SQRT_PI * numpy.exp(-x * x))
         x = numpy.maximum(x - delta / (1 + x * delta), 0)     # the root is >= 0
-    x = numpy.where(a == 1, numpy.inf, numpy.where(a > 1, numpy.nan, x))
-    return numpy.copysign(x, y)
+    return numpy.where(q == 0, numpy.inf, numpy.where((q < 0) | (a < 0), numpy.nan, x))
+
+
+def _erfinv(y):
+    a = numpy.abs(y)
+    return numpy.copysign(_erf_inverse(a, 1 - a), y)      # 1 - a is exact for a >= 1/2
+
+
+def _erfcinv(q):
+    """erfcinv(q) = erfinv(1 - q) on [0, 2]: the tail's complement is q itself below 1, and
+    2 - q (exact) above, where erfcinv(q) = -erfcinv(2 - q)."""
+    lower = q <= 1
+    complement = numpy.where(lower, q, 2 - q)
+    x = _erf_inverse(1 - complement, complement)
+    return numpy.where(lower, x, -x)
 
 
 erfinv = primitive("erfinv", _real(_erfinv), public="scipy.special", jvp=ELEMENTWISE,
@@ -165,6 +183,12 @@ erfinv = primitive("erfinv", _real(_erfinv), public="scipy.special", jvp=ELEMENT
                    vjp=lambda g, ans, x: g * (_SQRT_PI / 2 * exp(ans * ans)),
                    doc="ndgrad's differentiable scipy.special.erfinv: +-inf at +-1, nan "
                        "beyond.")
+erfcinv = primitive("erfcinv", _real(_erfcinv), public="scipy.special", jvp=ELEMENTWISE,
+                    saves=ANSWER,    # d erfcinv q = -sqrt(pi)/2 e^(x^2) dq
+                    vjp=lambda g, ans, x: g * (-_SQRT_PI / 2 * exp(ans * ans)),
+                    doc="ndgrad's differentiable scipy.special.erfcinv, the inverse of erfc "
+                        "on [0, 2], to full relative precision near 0: +inf at 0, -inf at 2, "
+                        "nan beyond.")
 
 
 # -- polygamma, digamma, gammaln -------------------------------------------------------------
@@ -311,12 +335,17 @@ def _gammaln_near_2(z):
     return total
 
 
-def _stirling(y):
+def _stirling_correction(y):
+    """log Gamma(y) - [(y - 1/2) log y - y + log(2 pi)/2], for y >= _STIRLING_FROM."""
     inverse_square = 1 / (y * y)
     series = numpy.zeros_like(y)
     for coefficient in reversed(_STIRLING):
         series = series * inverse_square + coefficient
-    return (y - 0.5) * numpy.log(y) - y + 0.5 * math.log(2 * math.pi) + series / y
+    return series / y
+
+
+def _stirling(y):
+    return (y - 0.5) * numpy.log(y) - y + 0.5 * math.log(2 * math.pi) + _stirling_correction(y)
 
 
 def _gammaln_positive(y):
@@ -360,6 +389,651 @@ gammaln = primitive("gammaln", _real(_gammaln), public="scipy.special", jvp=ELEM
                         "the poles 0, -1, -2, ...")
 
 
+# -- gamma, gammasgn, rgamma -----------------------------------------------------------------
+_GAMMA_OVERFLOW = 171.625           # Gamma(x) > float64's largest from about 171.6243 on
+
+
+def _gamma_positive(y):
+    """Gamma(y) for y >= 0: exp(log Gamma) below _STIRLING_FROM (log Gamma < 13, so the
+    exponential keeps its precision), above it Stirling's formula with the power split in
+    two halves (p * p e^-y) so that neither overflows before the product does."""
+    value = numpy.exp(_gammaln_positive(y))
+    large = y >= _STIRLING_FROM
+    z = numpy.minimum(y[large], _GAMMA_OVERFLOW)
+    half_power = numpy.power(z, (z - 0.5) / 2)
+    value[large] = (math.sqrt(2 * math.pi) * half_power * (half_power * numpy.exp(-z))
+                    * numpy.exp(_stirling_correction(z)))
+    value[large & (y > _GAMMA_OVERFLOW)] = numpy.inf
+    return value
+
+
+def _gammasgn(x):
+    """The sign of Gamma(x): 1 for x > 0 (and +0), -1 at -0, (-1)^k on (-k, -k+1), nan at
+    the poles -1, -2, ... and -inf."""
+    sign = numpy.where(numpy.floor(x) % 2 == 0, 1.0, -1.0)
+    sign = numpy.where((x < 0) & (x == numpy.floor(x)), numpy.nan, sign)
+    sign = numpy.where(x > 0, 1.0, sign)
+    return numpy.where(x == 0, numpy.copysign(1.0, x), numpy.where(numpy.isnan(x), numpy.nan,
+                                                                    sign))
+
+
+def _gamma(x):
+    """Gamma(x); negative x by reflection, Gamma(x) = pi / (sin(pi x) Gamma(1 - x)).
+    +-inf at +-0, nan at the negative integers."""
+    negative = x < 0
+    magnitude = _gamma_positive(numpy.where(negative, 1 - x, x))
+    if negative.any():
+        sine = numpy.abs(numpy.sin(math.pi * (x - numpy.round(x))))
+        magnitude = numpy.where(negative, math.pi / (sine * magnitude), magnitude)
+    return numpy.where(x == 0, numpy.copysign(numpy.inf, x), _gammasgn(x) * magnitude)
+
+
+def _rgamma(x):
+    """1 / Gamma(x): 0 at the poles 0, -1, -2, ..."""
+    pole = (x <= 0) & (x == numpy.floor(x))
+    return numpy.where(pole, 0.0, 1 / _gamma(x))
+
+
+gammasgn = primitive("gammasgn", _real(_gammasgn), public="scipy.special", nondiff=True,
+                     doc="ndgrad's scipy.special.gammasgn: the sign of Gamma(x) (piecewise "
+                         "constant: its derivative is zero).")
+gamma = primitive("gamma", _real(_gamma), public="scipy.special", jvp=ELEMENTWISE,
+                  saves={"inputs", "answer"},     # d Gamma = Gamma digamma dx
+                  vjp=lambda g, ans, x: g * (ans * polygamma_(x, n=0)),
+                  doc="ndgrad's differentiable scipy.special.gamma: +-inf at +-0, nan at the "
+                      "negative integers; 0 or inf where it leaves float64's range.")
+rgamma = primitive("rgamma", _real(_rgamma), public="scipy.special", jvp=ELEMENTWISE,
+                   saves={"inputs", "answer"},    # d (1/Gamma) = -digamma / Gamma dx
+                   vjp=lambda g, ans, x: g * (-ans * polygamma_(x, n=0)),
+                   doc="ndgrad's differentiable scipy.special.rgamma = 1/Gamma(x), 0 at the "
+                       "poles 0, -1, -2, ... (where its derivative, (-1)^n n!, is given as "
+                       "nan: digamma has a pole there).")
+
+
+# -- betaln and beta -------------------------------------------------------------------------
+def _betaln(a, b):
+    """log |B(a, b)| = log |Gamma(a) Gamma(b) / Gamma(a + b)|. For positive arguments from
+    10 on, Stirling's series with the large logarithms cancelled by hand (log1p of the
+    ratio), since log Gamma(a) - log Gamma(a + b) loses all digits when a >> b."""
+    small, large = numpy.minimum(a, b), numpy.maximum(a, b)
+    value = _gammaln(a) + _gammaln(b) - _gammaln(a + b)
+    both = (small >= _STIRLING_FROM) & (large < numpy.inf)
+    s, t = small[both], large[both]
+    value[both] = (0.5 * math.log(2 * math.pi) - 0.5 * numpy.log(s + t)
+                   - (t - 0.5) * numpy.log1p(s / t) - (s - 0.5) * numpy.log1p(t / s)
+                   + _stirling_correction(s) + _stirling_correction(t)
+                   - _stirling_correction(s + t))
+    one = (small > 0) & (small < _STIRLING_FROM) & (large >= _STIRLING_FROM) & (large < numpy.inf)
+    s, t = small[one], large[one]
+    # log Gamma(t) - log Gamma(t + s) by Stirling: the (t - 1/2) log t terms cancel exactly
+    value[one] = (_gammaln(s) - (t - 0.5) * numpy.log1p(s / t) - s * numpy.log(t + s) + s
+                  + _stirling_correction(t) - _stirling_correction(t + s))
+    return value
+
+
+def _betaln_vjp(slot):
+    def rule(g, ans, a, b):      # d log B = (digamma(a) - digamma(a + b)) da + (...) db
+        return g * (polygamma_((a, b)[slot], n=0) - polygamma_(a + b, n=0))
+    return rule
+
+
+betaln = primitive("betaln", _real(_betaln), public="scipy.special", jvp=ELEMENTWISE,
+                   vjp=(_betaln_vjp(0), _betaln_vjp(1)),
+                   doc="ndgrad's differentiable scipy.special.betaln: log |B(a, b)|, accurate "
+                       "also when one argument is much larger than the other.")
+
+
+@public(namespaces=("scipy.special",))
+def beta(a, b):
+    """ndgrad's differentiable scipy.special.beta: B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b),
+    as sign * exp(betaln(a, b)) (the signs from gammasgn; nan where a, b or a + b is a
+    negative integer)."""
+    a, b = as_float(a), as_float(b)
+    return gammasgn(a) * gammasgn(b) * gammasgn(a + b) * exp(betaln(a, b))
+
+
+@public(namespaces=("scipy.special",))
+def multigammaln(a, d):
+    """ndgrad's differentiable scipy.special.multigammaln: the log of the multivariate gamma
+    function, d(d-1)/4 log(pi) + sum_(j<d) gammaln(a - j/2). ``d`` is a positive integer;
+    every ``a`` must exceed (d - 1)/2, as SciPy checks."""
+    if isinstance(d, bool) or not isinstance(d, (int, numpy.integer)) or d < 1:
+        raise ValueError(f"multigammaln: d must be a positive integer, not {d!r}")
+    a = as_float(a)
+    if numpy.any(raw(a) <= 0.5 * (d - 1)):
+        raise ValueError(f"multigammaln: every a must be greater than (d - 1)/2 = "
+                         f"{0.5 * (d - 1)}; the smallest is {numpy.min(raw(a))}")
+    total = gammaln(a)
+    for j in range(1, int(d)):
+        total = total + gammaln(a - j / 2)
+    return total + d * (d - 1) / 4 * math.log(math.pi)
+
+
+# -- Taylor arithmetic: derivatives of the incomplete gamma and beta functions in their ------
+# parameters, carried through the same series and continued fractions as their values
+class _Taylor:
+    """A truncated Taylor series in two parameter offsets (da, db), one per element:
+    ``c[k, l]`` is the coefficient of da^k db^l, shape (orders_a, orders_b, n). Constants
+    (NumPy arrays of shape (n,) or numbers) enter the (0, 0) coefficient. With orders (1, 1)
+    this is plain float arithmetic, so values and derivatives share one code path."""
+
+    __slots__ = ("c",)
+    __array_ufunc__ = None          # NumPy arrays defer to the series' own operators
+
+    def __init__(self, c):
+        self.c = c
+
+    @classmethod
+    def constant(cls, value, orders):
+        c = numpy.zeros(tuple(orders) + numpy.shape(value))
+        c[0, 0] = value
+        return cls(c)
+
+    @classmethod
+    def variable(cls, value, orders, axis):
+        """The parameter itself: value + da (axis 0) or value + db (axis 1)."""
+        series = cls.constant(value, orders)
+        if orders[axis] > 1:
+            series.c[(1, 0) if axis == 0 else (0, 1)] = 1.0
+        return series
+
+    @property
+    def value(self):
+        return self.c[0, 0]
+
+    def take(self, index):
+        return _Taylor(self.c[..., index])
+
+    def derivative(self, k, l):
+        """d^(k+l) / da^k db^l: the coefficient times k! l!."""
+        return self.c[k, l] * (math.factorial(k) * math.factorial(l))
+
+    def _shifted(self, constant):
+        c = self.c.copy()
+        c[0, 0] += constant
+        return _Taylor(c)
+
+    def __add__(self, other):
+        return _Taylor(self.c + other.c) if isinstance(other, _Taylor) else self._shifted(other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return _Taylor(self.c - other.c) if isinstance(other, _Taylor) else self._shifted(-other)
+
+    def __rsub__(self, other):
+        return (-self)._shifted(other)
+
+    def __neg__(self):
+        return _Taylor(-self.c)
+
+    def __mul__(self, other):
+        if not isinstance(other, _Taylor):
+            return _Taylor(self.c * other)
+        rows, columns = self.c.shape[:2]
+        product = numpy.zeros(numpy.broadcast_shapes(self.c.shape, other.c.shape))
+        for k in range(rows):
+            for l in range(columns):
+                product[k:, l:] += self.c[k, l] * other.c[:rows - k, :columns - l]
+        return _Taylor(product)
+
+    __rmul__ = __mul__
+
+    def reciprocal(self):
+        rows, columns = self.c.shape[:2]
+        inverse = numpy.zeros_like(self.c)
+        inverse[0, 0] = 1 / self.c[0, 0]
+        for k in range(rows):          # c * inverse = 1, coefficient by coefficient
+            for l in range(columns):
+                if k or l:
+                    total = sum(self.c[i, j] * inverse[k - i, l - j]
+                                for i in range(k + 1) for j in range(l + 1) if i or j)
+                    inverse[k, l] = -inverse[0, 0] * total
+        return _Taylor(inverse)
+
+    def __truediv__(self, other):
+        return self * other.reciprocal() if isinstance(other, _Taylor) else _Taylor(self.c / other)
+
+    def __rtruediv__(self, other):
+        return self.reciprocal() * other
+
+    def exp(self, minus_one=False):
+        """exp of the series (e' = u' e, coefficient by coefficient); ``minus_one`` gives
+        expm1, with the value from numpy.expm1 for its relative precision near 0."""
+        rows, columns = self.c.shape[:2]
+        u, result = self.c, numpy.zeros_like(self.c)
+        result[0, 0] = numpy.exp(u[0, 0])
+        for k in range(rows):
+            for l in range(columns):
+                if k:
+                    result[k, l] = sum(i * u[i, j] * result[k - i, l - j]
+                                       for i in range(1, k + 1) for j in range(l + 1)) / k
+                elif l:
+                    result[0, l] = sum(j * u[0, j] * result[0, l - j]
+                                       for j in range(1, l + 1)) / l
+        if minus_one:
+            result[0, 0] = numpy.expm1(u[0, 0])
+        return _Taylor(result)
+
+    def converged(self, tolerance, reference):
+        """Where every coefficient is below ``tolerance`` times the matching one of
+        ``reference`` (or is zero)."""
+        return numpy.all(numpy.abs(self.c) <= tolerance * numpy.abs(reference.c), axis=(0, 1))
+
+    def below(self, tolerance):
+        """Where every coefficient is at most ``tolerance`` in magnitude."""
+        return numpy.all(numpy.abs(self.c) <= tolerance, axis=(0, 1))
+
+    def guard(self, tiny):
+        """The value pushed away from 0 (the modified Lentz algorithm's safeguard)."""
+        value = self.c[0, 0]
+        self.c[0, 0] = numpy.where(numpy.abs(value) < tiny, tiny, value)
+        return self
+
+
+_EPSILON = 1e-16
+_TINY = 1e-300
+
+
+def _log_gamma_series(value, y, orders, axis, shift=0.0, sign=1.0):
+    """A series in the parameter offset along ``axis`` with the given value and the
+    coefficients of sign * log Gamma(y + shift) beyond it: sign * polygamma(k-1, y + shift) / k!."""
+    series = _Taylor.constant(value, orders)
+    for k in range(1, orders[axis]):
+        index = (k, 0) if axis == 0 else (0, k)
+        series.c[index] = sign * _polygamma(y + shift, k - 1) / math.factorial(k)
+    return series
+
+
+def _converge(step, state, limit):
+    """Iterate ``state, done = step(state, n)`` for n = 1, 2, ... up to ``limit``; the state
+    is a tuple of series and arrays over the elements still running, the first the result.
+    Each element leaves when ``done`` says it converged; any left at the limit give nan."""
+    result = numpy.full(state[0].c.shape, numpy.nan)
+    index = numpy.arange(result.shape[-1])
+    for n in range(1, limit + 1):
+        if not index.size:
+            break
+        state, done = step(state, n)
+        result[..., index[done]] = state[0].c[..., done]
+        keep = ~done
+        index = index[keep]
+        state = tuple(part.take(keep) if isinstance(part, _Taylor) else part[keep]
+                      for part in state)
+    return _Taylor(result)
+
+
+def _term_limit(parameters):
+    """Iterations enough for the series and continued fractions below: they need about
+    9 sqrt(a) terms where x is close to a (the terms fall as exp(-n^2 / 2a)); beyond a = 1e8
+    the answer is nan rather than a wait of minutes."""
+    largest = float(numpy.max(parameters, initial=0.0))
+    return int(200 + 12 * math.sqrt(min(largest, 1e8)))
+
+
+# -- the regularised incomplete gamma functions ----------------------------------------------
+def _log1pmx(t):
+    """log(1 + t) - t, to full relative precision near t = 0 (its Taylor series there)."""
+    value = numpy.log1p(t) - t
+    near = numpy.abs(t) < 0.3
+    u = t[near]
+    series = numpy.zeros_like(u)
+    for k in range(40, 1, -1):                  # 0.3^40 / 40 < 1e-22
+        series = series * u + (-1) ** (k + 1) / k
+    value[near] = series * u * u
+    return value
+
+
+def _log_gamma_prefix(a, x, orders):
+    """log(x^a e^-x / Gamma(a + 1)) as a series in da. For a >= 10 the value comes from
+    a log1pmx((x - a)/a) - mu(a) - log(2 pi a)/2 (mu: Stirling's correction), which keeps
+    the huge terms a log x and log Gamma(a + 1) from cancelling."""
+    value = a * numpy.log(x) - x - _gammaln_positive(a + 1)
+    large = a >= _STIRLING_FROM
+    s, y = a[large], x[large]
+    value[large] = (s * _log1pmx((y - s) / s) - _stirling_correction(s)
+                    - 0.5 * numpy.log(2 * math.pi * s))
+    series = _log_gamma_series(value, a, orders, 0, shift=1.0, sign=-1.0)
+    series.c[1:2, 0] += numpy.log(x)
+    return series
+
+
+def _gamma_lower_series(a, x, orders):
+    """P(a, x) = x^a e^-x / Gamma(a + 1) sum_(n>=0) x^n / ((a+1)...(a+n)): for x below
+    about a (the terms then fall from the start)."""
+    def step(state, n):
+        total, term, a, x = state
+        term = term * x / (_Taylor.variable(a, orders, 0) + n)
+        total = total + term
+        return (total, term, a, x), term.converged(_EPSILON, total)
+
+    ones = _Taylor.constant(numpy.ones_like(a), orders)
+    total = _converge(step, (ones, ones, a, x), _term_limit(a))
+    return total * _log_gamma_prefix(a, x, orders).exp()
+
+
+def _gamma_upper_series(a, x, orders):
+    """Q(a, x) for small x and a (x <= 1.1): 1 - x^a / Gamma(a + 1) (by expm1, exact near
+    0) minus x^a / Gamma(a) sum_(n>=1) (-x)^n / (n! (a + n))."""
+    log_power = _Taylor.variable(a, orders, 0) * numpy.log(x)
+    small = a < 0.5                     # log Gamma(1 + a) to full relative precision
+    lgamma1p = numpy.where(small, _gammaln_near_2(a) - numpy.log1p(a), _gammaln_positive(1 + a))
+    log_power = log_power - _log_gamma_series(lgamma1p, a, orders, 0, shift=1.0)
+    power = log_power.exp()
+    terms = numpy.ones_like(x)
+    total = _Taylor.constant(numpy.zeros_like(x), orders)
+    ja = _Taylor.variable(a, orders, 0)
+    for n in range(1, 40):              # x^40 / 40! < 1e-46 for x <= 1.1
+        terms = terms * (-x) / n
+        total = total + terms / (ja + n)
+    return -log_power.exp(minus_one=True) - ja * power * total
+
+
+def _gamma_upper_fraction(a, x, orders):
+    """Q(a, x) = x^a e^-x / Gamma(a) / (x+1-a - 1(1-a)/(x+3-a - 2(2-a)/(x+5-a - ...))) by
+    the modified Lentz algorithm: for x > a (the fraction then converges fast)."""
+    def step(state, n):
+        h, b, c, d, a, x = state
+        ja = _Taylor.variable(a, orders, 0)
+        an = (ja - n) * n
+        b = b + 2
+        d = (an * d + b).guard(_TINY).reciprocal()
+        c = (b + an / c).guard(_TINY)
+        delta = d * c
+        h = h * delta
+        return (h, b, c, d, a, x), (delta - 1).below(_EPSILON)
+
+    b = x + 1 - _Taylor.variable(a, orders, 0)
+    c = _Taylor.constant(numpy.full_like(x, 1 / _TINY), orders)
+    d = b.reciprocal()             # b >= 1 here
+    h = _converge(step, (d, b, c, d, a, x), _term_limit(a))
+    return h * _Taylor.variable(a, orders, 0) * _log_gamma_prefix(a, x, orders).exp()
+
+
+def _incomplete_gamma(a, x, upper, order):
+    """d^order/da^order of P(a, x) (Q(a, x) with ``upper``), following SciPy's choice of
+    method: Q's continued fraction for x > 1.1 and x >= a, Q's series for small x and a,
+    P's series elsewhere, and the other one as the complement."""
+    orders = (order + 1, 1)
+    result = numpy.full_like(a, numpy.nan)
+    valid = (a >= 0) & (x >= 0) & ~((a == 0) & (x == 0))
+    # the limits: P(a, 0) = 0, P(a, inf) = 1, P(inf, x) = 0 (for finite x), P(0, x) = 1
+    ends = valid & ((x == 0) | (x == numpy.inf) | (a == numpy.inf))
+    end_value = numpy.where((x == numpy.inf) & (a < numpy.inf), 1.0, 0.0)
+    if upper:
+        end_value = 1 - end_value
+    result[ends] = end_value[ends] if order == 0 else 0.0
+    inside = valid & ~ends
+    fraction = inside & (x > 1.1) & (x >= a)
+    with numpy.errstate(divide="ignore"):
+        upper_series = inside & ~fraction & numpy.where(x <= 0.5, a <= -0.4 / numpy.log(x),
+                                                        (x <= 1.1) & (a <= 1.1 * x))
+    lower_series = inside & ~fraction & ~upper_series
+    for mask, method, gives_upper in ((fraction, _gamma_upper_fraction, True),
+                                      (upper_series, _gamma_upper_series, True),
+                                      (lower_series, _gamma_lower_series, False)):
+        if mask.any():
+            series = method(a[mask], x[mask], orders)
+            if gives_upper != upper:
+                series = 1 - series
+            result[mask] = series.derivative(order, 0)
+    return result
+
+
+def _exp_partials(h, i, j):
+    """d^(i+j)/da^i db^j exp(h) / exp(h), given h(k, l), the partial derivatives of h (a
+    function of ndgrad arrays), by Leibniz's rule on d exp(h) = exp(h) dh: composites of
+    ndgrad's primitives, so the rules built on them are differentiable again."""
+    partials = {(0, 0): 1.0}
+    cache = {}
+
+    def h_at(k, l):
+        if (k, l) not in cache:
+            cache[(k, l)] = h(k, l)
+        return cache[(k, l)]
+
+    for k in range(i + 1):
+        for l in range(j + 1):
+            if k:
+                partials[(k, l)] = sum(math.comb(k - 1, p) * math.comb(l, q) * h_at(p + 1, q)
+                                       * partials[(k - 1 - p, l - q)]
+                                       for p in range(k) for q in range(l + 1))
+            elif l:
+                partials[(0, l)] = sum(math.comb(l - 1, q) * h_at(0, q + 1)
+                                       * partials[(0, l - 1 - q)] for q in range(l))
+    return partials[(i, j)]
+
+
+def _gamma_density_partial(g, a, x, order, sign):
+    """g times d^order/da^order of the gamma density x^(a-1) e^-x / Gamma(a) (dP/dx), with
+    ``sign`` -1 for Q: exp(h) with h = (a-1) log x - x - gammaln(a)."""
+    density = exp(xlogy(a - 1, x) - x - gammaln(a))
+    if order == 0:
+        return g * (sign * density)
+
+    def h(k, l):
+        return log(x) - polygamma_(a, n=0) if k == 1 else -polygamma_(a, n=k - 1)
+
+    return g * (sign * density * _exp_partials(h, order, 0))
+
+
+incomplete_gamma_: Primitive = primitive(
+    "incomplete_gamma", _real(_incomplete_gamma), jvp=ELEMENTWISE,
+    vjp=(lambda g, ans, a, x, upper, order:
+         g * incomplete_gamma_(a, x, upper=upper, order=order + 1),
+         lambda g, ans, a, x, upper, order:
+         _gamma_density_partial(g, a, x, order, -1.0 if upper else 1.0)),
+    doc="d^order/da^order of the regularised incomplete gamma function P(a, x), or of "
+        "Q(a, x) = 1 - P(a, x) with upper=True.")
+
+
+@public(namespaces=("scipy.special",))
+def gammainc(a, x):
+    """ndgrad's differentiable scipy.special.gammainc: the regularised lower incomplete gamma
+    function P(a, x) = (1/Gamma(a)) int_0^x t^(a-1) e^-t dt, for a >= 0 and x >= 0 (nan
+    elsewhere, and at a = x = 0, as SciPy).
+
+    Differentiable in x and in a, to any order: the derivatives in a are carried through
+    the same series and continued fraction as the value (Taylor arithmetic), to about the
+    same relative precision. The methods need about 9 sqrt(a) terms where x is close to a,
+    so a beyond 1e8 gives nan there."""
+    return incomplete_gamma_(a, x, upper=False, order=0)
+
+
+@public(namespaces=("scipy.special",))
+def gammaincc(a, x):
+    """ndgrad's differentiable scipy.special.gammaincc: Q(a, x) = 1 - P(a, x), the regularised
+    upper incomplete gamma function, computed directly (not as 1 - P) where it is small.
+    Differentiable in a and x, to any order; see gammainc."""
+    return incomplete_gamma_(a, x, upper=True, order=0)
+
+
+# -- the regularised incomplete beta function ------------------------------------------------
+def _log_beta_front(a, b, x, orders):
+    """log(x^a (1-x)^b / B(a, b)) as a series in (da, db): its partial derivatives are
+    log x - digamma(a) + digamma(a+b), log(1-x) - digamma(b) + digamma(a+b), then
+    polygamma functions."""
+    series = _Taylor.constant(a * numpy.log(x) + b * numpy.log1p(-x) - _betaln(a, b), orders)
+    rows, columns = orders
+    for k in range(rows):
+        for l in range(columns):
+            if k or l:
+                part = _polygamma(a + b, k + l - 1)
+                if not l:
+                    part = part - _polygamma(a, k - 1)
+                if not k:
+                    part = part - _polygamma(b, l - 1)
+                series.c[k, l] = part / (math.factorial(k) * math.factorial(l))
+    if rows > 1:
+        series.c[1, 0] += numpy.log(x)
+    if columns > 1:
+        series.c[0, 1] += numpy.log1p(-x)
+    return series
+
+
+def _beta_fraction(a, b, x, limit):
+    """The continued fraction of I_x(a, b) a B(a, b) / (x^a (1-x)^b), by the modified Lentz
+    algorithm (Numerical Recipes' betacf); ``a`` and ``b`` are series, x an array. It
+    converges fast for x < (a + 1)/(a + b + 2)."""
+    def step(state, n):
+        h, c, d, a, b, x = state
+        for even in (True, False):
+            if even:
+                coefficient = (b - n) * n * x / ((a + (2 * n - 1)) * (a + 2 * n))
+            else:
+                coefficient = -(a + n) * (a + b + n) * x / ((a + 2 * n) * (a + (2 * n + 1)))
+            d = (coefficient * d + 1).guard(_TINY).reciprocal()
+            c = (coefficient / c + 1).guard(_TINY)
+            delta = d * c
+            h = h * delta
+        return (h, c, d, a, b, x), (delta - 1).below(_EPSILON)
+
+    c = a * 0 + 1
+    d = (1 - (a + b) * x / (a + 1)).guard(_TINY).reciprocal()
+    return _converge(step, (d, c, d, a, b, x), limit)
+
+
+def _incomplete_beta(a, b, x, order_a, order_b):
+    """d^(i+j)/da^i db^j of I_x(a, b), i = order_a and j = order_b: x^a (1-x)^b / (a B(a, b))
+    times the continued fraction, for x < (a+1)/(a+b+2); above, 1 minus the same for
+    I_(1-x)(b, a) (the symmetry of the beta function)."""
+    orders = (order_a + 1, order_b + 1)
+    result = numpy.full_like(x, numpy.nan)
+    valid = (a >= 0) & (b >= 0) & (x >= 0) & (x <= 1) & ~((a == 0) & (b == 0))
+    # the limits: I_0 = 0, I_1 = 1, I_x(0, b) = 1 for x > 0, I_x(a, 0) = 0 for x < 1
+    at_zero = valid & ((x == 0) | ((b == 0) & (x < 1)))
+    at_one = valid & ~at_zero & ((x == 1) | (a == 0))
+    result[at_zero] = 0.0
+    result[at_one] = 1.0 if order_a == order_b == 0 else 0.0
+    inside = valid & ~at_zero & ~at_one
+    limit = _term_limit(numpy.maximum(a[inside], b[inside]))
+    swap = x > (a + 1) / (a + b + 2)
+    for mask, swapped in ((inside & ~swap, False), (inside & swap, True)):
+        if not mask.any():
+            continue
+        s, t, y = a[mask], b[mask], x[mask]
+        ja, jb = _Taylor.variable(s, orders, 0), _Taylor.variable(t, orders, 1)
+        front = _log_beta_front(s, t, y, orders).exp()
+        if swapped:      # 1 - y is exact for y >= 1/2, and well conditioned below
+            series = 1 - front * _beta_fraction(jb, ja, 1 - y, limit) / jb
+        else:
+            series = front * _beta_fraction(ja, jb, y, limit) / ja
+        result[mask] = series.derivative(order_a, order_b)
+    return result
+
+
+def _beta_density_partial(g, a, b, x, order_a, order_b):
+    """g times d^(i+j)/da^i db^j of the beta density x^(a-1) (1-x)^(b-1) / B(a, b) (dI/dx):
+    exp(h) with h = (a-1) log x + (b-1) log(1-x) - betaln(a, b)."""
+    density = exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))
+    if order_a == order_b == 0:
+        return g * density
+
+    def h(k, l):
+        part = polygamma_(a + b, n=k + l - 1)
+        if not l:
+            part = part - polygamma_(a, n=k - 1)
+        if not k:
+            part = part - polygamma_(b, n=l - 1)
+        if (k, l) == (1, 0):
+            part = part + log(x)
+        if (k, l) == (0, 1):
+            part = part + log1p(-x)
+        return part
+
+    return g * (density * _exp_partials(h, order_a, order_b))
+
+
+def _incomplete_beta_vjp(slot):
+    def rule(g, ans, a, b, x, order_a, order_b):
+        if slot == 2:
+            return _beta_density_partial(g, a, b, x, order_a, order_b)
+        return g * incomplete_beta_(a, b, x, order_a=order_a + (slot == 0),
+                                    order_b=order_b + (slot == 1))
+    return rule
+
+
+incomplete_beta_: Primitive = primitive(
+    "incomplete_beta", _real(_incomplete_beta), jvp=ELEMENTWISE,
+    vjp=(_incomplete_beta_vjp(0), _incomplete_beta_vjp(1), _incomplete_beta_vjp(2)),
+    doc="d^(i+j)/da^i db^j of the regularised incomplete beta function I_x(a, b).")
+
+
+@public(namespaces=("scipy.special",))
+def betainc(a, b, x):
+    """ndgrad's differentiable scipy.special.betainc: the regularised incomplete beta function
+    I_x(a, b) = (1/B(a, b)) int_0^x t^(a-1) (1-t)^(b-1) dt, for a, b >= 0 (not both 0) and
+    0 <= x <= 1 (nan elsewhere, as SciPy).
+
+    Differentiable in x, a and b, to any order: the derivatives in a and b are carried
+    through the same continued fraction as the value (Taylor arithmetic in two variables).
+    The fraction needs about 9 sqrt(max(a, b)) terms in the worst case, so parameters
+    beyond 1e8 may give nan."""
+    return incomplete_beta_(a, b, x, order_a=0, order_b=0)
+
+
+# -- the standard normal distribution: ndtr, log_ndtr, ndtri ---------------------------------
+_SQRT_HALF = math.sqrt(0.5)
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_ASYMPTOTIC_FROM = -20.0      # below, log_ndtr from its asymptotic series
+
+
+def _ndtr(x):
+    return 0.5 * _erfc(-x * _SQRT_HALF)
+
+
+def _mills_series(x):
+    """sum_n (-1)^n (2n-1)!! / x^(2n), for x <= -20: ndtr(x) = pdf(x) / (-x) times it."""
+    inverse_square = 1 / (x * x)
+    total, term = numpy.ones_like(x), numpy.ones_like(x)
+    for n in range(1, 12):                        # the 12th term is below 1e-19 at x = -20
+        term = -term * (2 * n - 1) * inverse_square
+        total += term
+    return total
+
+
+def _log_ndtr(x):
+    """log ndtr(x): log1p(-ndtr(-x)) above 0, log(ndtr(x)) down to -20, and below it
+    -x^2/2 - log(-x) - log(2 pi)/2 + log(the asymptotic series), which never underflows."""
+    value = numpy.where(x > 0, numpy.log1p(-_ndtr(-x)), numpy.log(_ndtr(x)))
+    far = x < _ASYMPTOTIC_FROM
+    y = x[far]
+    value[far] = -0.5 * y * y - numpy.log(-y) - _LOG_SQRT_2PI + numpy.log(_mills_series(y))
+    return value
+
+
+def _ndtr_ratio(x):
+    """pdf(x) / ndtr(x) (the inverse Mills ratio), without underflow: -x / series below -20."""
+    value = numpy.exp(-0.5 * x * x - _LOG_SQRT_2PI - _log_ndtr(x))
+    far = x < _ASYMPTOTIC_FROM
+    value[far] = -x[far] / _mills_series(x[far])
+    return value
+
+
+def _ndtri(p):
+    return -math.sqrt(2) * _erfcinv(2 * p)        # 2p is exact: the tail keeps its precision
+
+
+ndtr = primitive("ndtr", _real(_ndtr), public="scipy.special", jvp=ELEMENTWISE,
+                 vjp=lambda g, ans, x: g * (exp(-0.5 * (x * x)) / math.sqrt(2 * math.pi)),
+                 doc="ndgrad's differentiable scipy.special.ndtr: the standard normal "
+                     "distribution function, to full relative precision in the lower tail.")
+# d ratio = -ratio (x + ratio) dx (from d pdf = -x pdf dx and d ndtr = pdf dx)
+ndtr_ratio_: Primitive = primitive("ndtr_ratio", _real(_ndtr_ratio), jvp=ELEMENTWISE,
+                                   saves={"inputs", "answer"},
+                                   vjp=lambda g, ans, x: g * (-ans * (x + ans)))
+log_ndtr = primitive("log_ndtr", _real(_log_ndtr), public="scipy.special", jvp=ELEMENTWISE,
+                     vjp=lambda g, ans, x: g * ndtr_ratio_(x),
+                     doc="ndgrad's differentiable scipy.special.log_ndtr: log of ndtr, finite "
+                         "far into the lower tail (about -x^2/2 there), with a derivative "
+                         "(pdf/ndtr) that does not underflow.")
+ndtri = primitive("ndtri", _real(_ndtri), public="scipy.special", jvp=ELEMENTWISE,
+                  saves=ANSWER,           # d ndtri p = sqrt(2 pi) exp(x^2 / 2) dp
+                  vjp=lambda g, ans, x: g * (math.sqrt(2 * math.pi) * exp(0.5 * (ans * ans))),
+                  doc="ndgrad's differentiable scipy.special.ndtri, the inverse of ndtr: "
+                      "-inf at 0, +inf at 1, nan beyond.")
+
+
 # -- logistic, xlogy, logsumexp, softmax -----------------------------------------------------
 def _logit(p):
     return numpy.log(p / (1 - p))             # 1 - p is exact for p >= 1/2: no cancellation
@@ -393,6 +1067,37 @@ xlogy = primitive("xlogy", _xlogy, public="scipy.special", jvp=ELEMENTWISE,
                   vjp=(lambda g, ans, x, y: g * log(y), _xlogy_y_vjp),
                   doc="ndgrad's differentiable scipy.special.xlogy: x log(y), and 0 where "
                       "x == 0 (unless y is nan).")
+
+
+def _xlog1py(x, y):
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        product = x * numpy.log1p(y)
+    return numpy.where((numpy.asarray(x) == 0) & ~numpy.isnan(y), 0, product)
+
+
+def _xlog1py_y_vjp(g, ans, x, y):
+    """d(x log1p y)/dy = x/(1+y): 0 where x == 0, also at y == -1 (as xlogy's rule at 0)."""
+    both = (numpy.asarray(raw(x)) == 0) & (numpy.asarray(raw(y)) == -1)
+    return g * (x / where(both, 1, 1 + y))
+
+
+xlog1py = primitive("xlog1py", _xlog1py, public="scipy.special", jvp=ELEMENTWISE,
+                    vjp=(lambda g, ans, x, y: g * log1p(y), _xlog1py_y_vjp),
+                    doc="ndgrad's differentiable scipy.special.xlog1py: x log(1 + y), and 0 "
+                        "where x == 0 (unless y is nan).")
+
+
+def _entr(x):
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        value = -x * numpy.log(x)
+    return numpy.where(x > 0, value, numpy.where(x == 0, 0.0, numpy.where(x < 0, -numpy.inf,
+                                                                            x)))
+
+
+entr = primitive("entr", _real(_entr), public="scipy.special", jvp=ELEMENTWISE,
+                 vjp=lambda g, ans, x: g * (-(log(x) + 1)),
+                 doc="ndgrad's differentiable scipy.special.entr: -x log x for x > 0, 0 at 0, "
+                     "-inf for x < 0; its derivative is -(log x + 1) (-inf at 0).")
 
 
 @public(namespaces=("scipy.special",))

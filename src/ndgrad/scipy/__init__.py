@@ -1,3 +1,3 @@
 """``ndgrad.scipy``: the parts of SciPy's interface that autograd users reach for."""
 
-from . import special  # noqa: F401
+from . import integrate, linalg, signal, special, stats  # noqa: F401

@@ -1,0 +1,10 @@
+"""``ndgrad.np.fft``: the discrete Fourier transform, differentiable. Built from the registry."""
+
+from .. import ops as _ops  # noqa: F401  (declares the primitives)
+from .._registry import REGISTRY as _REGISTRY
+
+globals().update(_REGISTRY.namespace("np.fft"))
+
+# the registry's public names, known only at import (a comprehension: ruff's dynamic form)
+__all__ = [name for name in sorted(_REGISTRY.namespace("np.fft"))
+           if not name.startswith("_")]

@@ -1,0 +1,1 @@
+"""Probability distributions (ndgrad.scipy.stats)."""

@@ -1,0 +1,1 @@
+"""Matrix functions and triangular solves (ndgrad.scipy.linalg)."""

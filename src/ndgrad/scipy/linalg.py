@@ -1,0 +1,10 @@
+"""``ndgrad.scipy.linalg``: SciPy's linear algebra beyond NumPy's, differentiable. Built from the registry."""
+
+from .. import ops as _ops  # noqa: F401  (declares the primitives)
+from .._registry import REGISTRY as _REGISTRY
+
+globals().update(_REGISTRY.namespace("scipy.linalg"))
+
+# the registry's public names, known only at import (a comprehension: ruff's dynamic form)
+__all__ = [name for name in sorted(_REGISTRY.namespace("scipy.linalg"))
+           if not name.startswith("_")]
