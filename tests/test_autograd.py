@@ -221,8 +221,8 @@ def test_numpy_functions_on_ndarrays_are_recorded():
 
 def test_unsupported_numpy_function_is_a_clear_error():
     x = np.ones(3)
-    with pytest.raises(TypeError, match="numpy.fft"):
-        numpy.fft.fft(x)
+    with pytest.raises(TypeError, match="numpy.histogramdd"):
+        numpy.histogramdd(x)
     with pytest.raises(TypeError, match="nextafter"):
         numpy.nextafter(x, x)
 

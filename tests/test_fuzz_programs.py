@@ -96,7 +96,8 @@ def initial_values(program: Program) -> list[numpy.ndarray]:
     for step in program.steps:
         spec, _ = CASES[step.case]
         sampled = spec.sample(numpy.random.default_rng(step.seed), list(step.shapes))
-        values.extend(numpy.asarray(v, dtype=numpy.float64) for v in sampled)
+        # programs are real: a complex row's operands enter as their real parts
+        values.extend(numpy.real(numpy.asarray(v)).astype(numpy.float64) for v in sampled)
     return values
 
 

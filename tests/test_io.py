@@ -511,3 +511,70 @@ def test_paths_may_be_str_or_path_like(tmp_path):
     ndio.save(str(tmp_path / "s"), np.ones(1))
     ndio.save(pathlib.PurePath(tmp_path / "p"), np.ones(1))
     assert sorted(os.listdir(tmp_path)) == ["p.npy", "s.npy"]
+
+
+# -- text files ------------------------------------------------------------------------------
+def test_savetxt_and_loadtxt_round_trip_as_numpy(tmp_path):
+    data = numpy.arange(6.0).reshape(2, 3) / 7.0
+    np.savetxt(tmp_path / "a.txt", np.array(data), delimiter=",", header="x y z")
+    numpy.savetxt(tmp_path / "b.txt", data, delimiter=",", header="x y z")
+    assert (tmp_path / "a.txt").read_text() == (tmp_path / "b.txt").read_text()
+    assert_same(np.loadtxt(tmp_path / "a.txt", delimiter=","), data)
+    columns = np.loadtxt(tmp_path / "a.txt", delimiter=",", unpack=True)
+    assert_same(columns, data.T)
+
+
+def test_savetxt_to_a_gz_path_compresses_and_loadtxt_reads_it(tmp_path):
+    np.savetxt(tmp_path / "a.txt.gz", np.array(numpy.array([[1, 2], [3, 4]])), fmt="%d")
+    assert (tmp_path / "a.txt.gz").read_bytes()[:2] == b"\x1f\x8b"
+    assert_same(np.loadtxt(tmp_path / "a.txt.gz", dtype=int), numpy.array([[1, 2], [3, 4]]))
+
+
+def test_savetxt_writes_to_a_stream_and_takes_lists():
+    stream = io.StringIO()
+    np.savetxt(stream, [[1.5, 2.0]], fmt="%.1f")
+    assert stream.getvalue() == "1.5 2.0\n"
+
+
+def test_savetxt_keeps_the_old_file_when_it_fails(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old\n")
+    with pytest.raises(ValueError, match="1D or 2D"):
+        np.savetxt(target, np.array(numpy.zeros((2, 2, 2))))
+    assert target.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["a.txt"]
+
+
+def test_savetxt_refuses_an_array_being_differentiated(tmp_path):
+    x = np.array(numpy.ones(3))
+    x.attach_grad()
+    from ndgrad import autograd
+
+    with autograd.record():
+        y = x * 2.0
+        with pytest.raises(GradientLostError, match="savetxt"):
+            np.savetxt(tmp_path / "y.txt", y)
+        np.savetxt(tmp_path / "y.txt", y.detach())
+    assert_same(np.loadtxt(tmp_path / "y.txt"), numpy.full(3, 2.0))
+
+
+def test_loadtxt_and_genfromtxt_read_numbers_as_numpy():
+    text = "1,2\n3,\n"
+    assert_same(np.genfromtxt(io.StringIO(text), delimiter=",", filling_values=-1.0),
+                numpy.genfromtxt(io.StringIO(text), delimiter=",", filling_values=-1.0))
+    assert_same(np.loadtxt(["1 2", "3 4"], usecols=1, ndmin=2),
+                numpy.loadtxt(["1 2", "3 4"], usecols=1, ndmin=2))
+
+
+def test_text_readers_refuse_structured_and_masked_results_with_advice():
+    with pytest.raises(ValueError, match="structured array.*numeric dtype"):
+        np.genfromtxt(io.StringIO("a,b\n1,x\n"), delimiter=",", dtype=None, names=True)
+    with pytest.raises(TypeError, match="masked array.*filling_values"):
+        np.genfromtxt(io.StringIO("1,\n"), delimiter=",", usemask=True)
+
+
+def test_loadtxt_raises_numpys_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        np.loadtxt(tmp_path / "missing.txt")
+    with pytest.raises(ValueError, match="number of columns changed"):
+        np.loadtxt(io.StringIO("1 2\n3\n"))

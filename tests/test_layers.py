@@ -32,8 +32,8 @@ FLOORS = (
     ("operators and methods bound onto the array; custom rules; saving; explaining",
      ("_methods", "_custom", "io", "_explain", "viz")),
     ("the public faces", ("np", "np.fft", "np.linalg", "np.random", "npx", "scipy",
-                          "scipy.integrate", "scipy.linalg", "scipy.signal", "scipy.special",
-                          "scipy.stats", "nd", "autograd")),
+                          "_npx_random", "scipy.integrate", "scipy.linalg", "scipy.signal",
+                          "scipy.special", "scipy.stats", "scipy.stats.*", "nd", "autograd")),
     ("transforms and tools on them", ("func", "testing", "plot")),
     ("the command line", ("_cli", "__main__")),
     ("the package", ("",)),
@@ -186,7 +186,8 @@ TESTS = Path(__file__).parent
 CROSS_CUTTING = {
     "": {"dispatch_and_types", "docs", "fuzz_arguments", "fuzz_programs", "io_hostile",
          "layers", "memory_and_debugging", "misuse", "recorded_writes", "seed_snippets",
-         "semantics", "walkthrough"},
+         "semantics", "walkthrough", "hips_coverage", "mxnet_behaviour", "aliasing",
+         "differentiation_docs"},
     # the table-driven suites: every family's rows, one check each
     "ops": {"bad_inputs", "composition", "forward", "grads", "layouts", "registry",
             "subgradients"},

@@ -17,7 +17,7 @@ import numpy
 from ._axes import shape_of
 from ._engine import gradients
 from ._forward import tangents_of
-from ._ndarray import _wrap, ndarray
+from ._ndarray import _wrap, ndarray, share_version
 from ._node import Node
 from ._primitive import NOTHING, Primitive, notify
 from ._pytree import flatten
@@ -387,7 +387,7 @@ def start_variable(array: ndarray, continue_history: bool) -> ndarray:
         with flags(recording=True):
             return identity(array)
     variable = _wrap(array._data, ndarray)
-    variable._version = array._version
+    share_version(variable, array)
     variable._node = Node.leaf(variable, None)
     if tangents_of(array):
         assert array._tangents is not None          # tangents_of(array) found them

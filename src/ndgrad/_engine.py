@@ -16,7 +16,15 @@ from typing import Any
 import numpy
 
 from ._forward import ANSWER_TANGENTS as answer_tangents
-from ._ndarray import _wrap, check_current, ndarray, not_recorded_message, to_numpy
+from ._ndarray import (
+    _wrap,
+    check_current,
+    ndarray,
+    not_recorded_message,
+    prepare_write,
+    share_version,
+    to_numpy,
+)
 from ._node import ZERO_DERIVATIVE, GradSink, Node
 from ._shaping import fit_gradient
 from ._state import STATE, as_flag, flags
@@ -42,7 +50,7 @@ def recorded_at(value: Any, sources: Sequence[tuple[Node, int]]) -> Any:
         node.parent_indices = tuple(index for _, index in sources)
     linked._node = node
     if isinstance(value, ndarray):
-        linked._version = value._version
+        share_version(linked, value)
         tangents = getattr(value, "_tangents", None)
         if tangents:
             linked._tangents = tangents
@@ -409,6 +417,7 @@ def _deliver_locked(sink: GradSink, grad: Any, node: Node, on_arrays: bool,
         return
     if isinstance(grad, ndarray):
         grad = grad._data
+    prepare_write(buffer)
     if sink.grad_req == "write":
         numpy.copyto(buffer._data, grad)
     else:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy
 
-from ._ndarray import _wrap, check_current, ndarray
+from ._ndarray import _wrap, check_current, ndarray, share_version
 from ._shaping import fit_tangent
 from ._state import STATE, Watcher, flags, rules_watchers
 from .errors import NoDerivativeError
@@ -41,7 +41,7 @@ def seen_below(value: Any, level: int) -> Any:
     if not tangents or max(tangents) < level:
         return value
     view = _wrap(value._data, type(value), value._node, value._index)
-    view._version = value._version
+    share_version(view, value)
     lower = {lv: t for lv, t in tangents.items() if lv < level}
     if lower:
         view._tangents = lower
@@ -52,7 +52,7 @@ def with_tangent(value: Any, level: int, tangent: Any) -> Any:
     """A new array with ``value``'s data, history and lower tangents, and ``tangent`` at
     ``level`` (nothing is attached for a None tangent)."""
     dual = _wrap(value._data, type(value), value._node, value._index)
-    dual._version = value._version
+    share_version(dual, value)
     tangents = dict(tangents_of(value) or {})
     tangents.pop(level, None)
     if tangent is not None:

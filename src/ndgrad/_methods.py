@@ -9,7 +9,9 @@ to the engine or the ops.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
+
+import numpy
 
 from . import ops  # noqa: F401  (declares every op before the tables are bound)
 from ._engine import backward_from
@@ -40,9 +42,9 @@ OPERATORS = {
 
 # Methods with NumPy's method signature, taking the array as the first argument.
 METHODS = ("sum", "mean", "prod", "max", "min", "argmax", "argmin", "std", "var", "cumsum",
-           "clip", "dot", "flatten", "astype", "copy", "sort", "squeeze", "swapaxes", "ravel",
+           "clip", "dot", "flatten", "astype", "copy", "squeeze", "swapaxes", "ravel",
            "repeat", "take", "diagonal", "trace", "nonzero", "argpartition", "searchsorted",
-           "cumprod", "all", "any")
+           "cumprod", "all", "any", "argsort", "round")
 
 
 def bind(namespace: dict[str, Any]) -> None:
@@ -61,6 +63,18 @@ def bind(namespace: dict[str, Any]) -> None:
     ndarray.conj = ndarray.conjugate = _method(namespace["conjugate"])
     ndarray.real = property(namespace["real"], doc="The real part (differentiable).")
     ndarray.imag = property(namespace["imag"], doc="The imaginary part (differentiable).")
+    # NumPy's sort and partition methods work in place (np.sort, np.partition copy)
+    ndarray.sort = _in_place(namespace["sort"], namespace["copy"])
+    extra = {
+        "partition": _in_place(namespace["partition"], namespace["copy"]),
+        "fill": _fill, "put": _put,
+        "mT": property(namespace["matrix_transpose"],
+                       doc="The last two axes swapped, as matrix_transpose (differentiable)."),
+        "itemsize": property(lambda self: self._data.itemsize, doc="Bytes per element."),
+        "nbytes": property(lambda self: self._data.nbytes, doc="Bytes of all elements."),
+    }
+    for name, value in extra.items():       # (not yet among the array class's annotations)
+        setattr(ndarray, name, value)
 
 
 def _operator(function: Any, swapped: bool, unary: bool) -> Any:
@@ -111,6 +125,38 @@ def _backward(self: ndarray, out_grad: Any = None, retain_graph: bool = False,
     """
     backward_from(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
                   train_mode=train_mode)
+
+
+def _fill(self: ndarray, value: Any) -> None:
+    """Set every element to ``value``, in place, as ``x[...] = value`` (NumPy's fill)."""
+    self[...] = value
+
+
+def _put(self: ndarray, indices: Any, values: Any,
+         mode: Literal["raise", "wrap", "clip"] = "raise") -> None:
+    """Set the elements at flat ``indices`` to ``values`` (repeated if shorter), in place, as
+    NumPy's put: an ``x[...] = values`` write, so recorded arrays follow its rules. ``mode``
+    is NumPy's for indices out of range ('raise', 'wrap' or 'clip')."""
+    indices = numpy.asarray(indices)
+    values = reshape(values, (-1,))
+    if indices.size == 0 or values.size == 0:         # NumPy writes nothing then
+        return
+    positions = numpy.arange(self.size).take(indices, mode=mode).reshape(-1)
+    if self.ndim == 0:                                # the last write wins, as in NumPy
+        self[...] = values[(positions.size - 1) % values.size]
+        return
+    self[numpy.unravel_index(positions, self.shape)] = values[
+        numpy.arange(positions.size) % values.size]
+
+
+def _in_place(function: Any, copy: Any) -> Any:
+    def method(self: ndarray, *args: Any, **kwargs: Any) -> None:
+        # of a copy: the write would change the operand the gradient of ``function`` needs
+        self[...] = function(copy(self), *args, **kwargs)
+    method.__name__ = function.__name__
+    method.__doc__ = (f"{function.__name__} in place, as NumPy's method: an ``x[...] =`` "
+                      "write, so recorded arrays follow its rules.")
+    return method
 
 
 def _at(self: ndarray) -> Any:

@@ -6,6 +6,7 @@ this file, so ``x + y`` and ``np.add(x, y)`` are the same primitive.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -118,6 +119,146 @@ def sharing_numpy_memory(array: ndarray) -> ndarray:
     if NUMPY_MEMORY not in array._version:
         array._version.append(NUMPY_MEMORY)
     return array
+
+
+# -- copy-on-write -----------------------------------------------------------------------------
+# In MXNet, reshape, transpose (.T), swapaxes, expand_dims, squeeze, ravel and real return new
+# arrays: writing into one leaves the other as it was. ndgrad's results of those operations
+# share the input's memory (a NumPy view: no copy, whatever the size) until one side is
+# written into; the write first gives the borrowing side memory of its own. Arrays that share
+# memory *as views* (basic slicing, detach()) share one version list; a borrowing result
+# starts a version list of its own, marked with a Loan, and the lender's list is marked with a
+# Lender that knows its loans. Every write into an array's memory calls prepare_write.
+class Lender:
+    """The mark on the version list of arrays whose memory copy-on-write results borrow."""
+
+    __slots__ = ("limit", "loans", "marks")
+
+    def __init__(self, marks: list[Any]) -> None:
+        self.loans: list[Loan] = []
+        self.marks = marks          # the lender's version list, to unmark when loans end
+        self.limit = 16             # forget loans whose arrays are gone past this many
+
+    def lend(self, loan: Loan) -> None:
+        self.loans.append(loan)
+        if len(self.loans) > self.limit:
+            self.loans = [kept for kept in self.loans if kept.live_members()]
+            self.limit = max(16, 2 * len(self.loans))
+
+
+class Loan:
+    """The mark on the version list of a copy-on-write result and of its views: the members
+    (weakly), which move together to memory of their own before the lender or they change."""
+
+    __slots__ = ("lender", "limit", "members")
+
+    def __init__(self, lender: Lender, first: ndarray) -> None:
+        self.lender = lender
+        self.members = [weakref.ref(first)]
+        self.limit = 16             # forget dead members when there are more than this
+
+    def join(self, array: ndarray) -> None:
+        self.members.append(weakref.ref(array))
+        if len(self.members) > self.limit:
+            self.members = [ref for ref in self.members if ref() is not None]
+            self.limit = max(16, 2 * len(self.members))
+
+    def live_members(self) -> list[ndarray]:
+        return [array for ref in self.members if (array := ref()) is not None]
+
+    def move(self) -> None:
+        """Give the members a copy of the memory they read, as views of one another still."""
+        arrays = self.live_members()
+        if len(arrays) == 1:
+            arrays[0]._data = arrays[0]._data.copy(order="K")
+        elif arrays:
+            _move_together(arrays)
+
+
+def _move_together(arrays: list[ndarray]) -> None:
+    """Copy the bytes that ``arrays`` (views of one memory) read into one new buffer, and make
+    each a view of it at the same offset with the same strides, so they still alias."""
+    bounds = [_byte_bounds(a._data) for a in arrays if a._data.size]
+    if not bounds:
+        for array in arrays:
+            array._data = array._data.copy()
+        return
+    low = min(b[0] for b in bounds)
+    buffer = numpy.empty(max(b[1] for b in bounds) - low, dtype=numpy.uint8)
+    for array in arrays:
+        old = array._data
+        if not old.size:
+            array._data = old.copy()
+            continue
+        offset = old.__array_interface__["data"][0] - low
+        new = numpy.ndarray(old.shape, old.dtype, buffer=buffer, offset=offset,
+                            strides=old.strides)
+        new[...] = old
+        array._data = new
+
+
+def _byte_bounds(data: numpy.ndarray) -> tuple[int, int]:
+    """The first byte address a non-empty array reads, and one past its last."""
+    start = data.__array_interface__["data"][0]
+    reach = [(n - 1) * stride for n, stride in zip(data.shape, data.strides)]
+    return (start + sum(r for r in reach if r < 0),
+            start + sum(r for r in reach if r > 0) + data.itemsize)
+
+
+def borrow(result: ndarray, source: ndarray) -> None:
+    """Make ``result``, a NumPy view of ``source``'s memory, a copy-on-write result: a new
+    version list marked with a Loan from the memory's Lender (made on first use)."""
+    marks = source._version
+    lender = None
+    for mark in marks[1:]:
+        if type(mark) is Lender:
+            lender = mark
+        elif type(mark) is Loan:       # a borrower lending on: one lender per memory
+            lender = mark.lender
+    if lender is None:
+        lender = Lender(marks)
+        marks.append(lender)
+    loan = Loan(lender, result)
+    lender.lend(loan)
+    result._version = [0, loan]
+    if NUMPY_MEMORY in marks:
+        result._version.append(NUMPY_MEMORY)
+
+
+def share_version(array: ndarray, source: ndarray) -> None:
+    """Make ``array``, which holds ``source``'s memory as a view, share its version list (and
+    so its copy-on-write loan, if it has one)."""
+    marks = source._version
+    array._version = marks
+    if len(marks) != 1:
+        for mark in marks[1:]:
+            if type(mark) is Loan:
+                mark.join(array)
+
+
+def prepare_write(array: ndarray) -> None:
+    """Before ``array``'s memory is written into: the copy-on-write results that borrow it
+    get memory of their own, or, if ``array`` is one of them, it and its views do."""
+    marks = array._version
+    if len(marks) == 1:
+        return
+    for mark in marks[1:]:
+        if type(mark) is Lender:
+            for loan in mark.loans:
+                loan.move()
+                for member in loan.live_members():
+                    if loan in member._version:
+                        member._version.remove(loan)
+            marks.remove(mark)
+            return
+        if type(mark) is Loan:
+            mark.move()
+            marks.remove(mark)
+            lender = mark.lender
+            lender.loans.remove(mark)
+            if not lender.loans and lender in lender.marks:
+                lender.marks.remove(lender)
+            return
 
 
 def check_differentiable(dtype: numpy.dtype, what: str) -> None:
@@ -407,7 +548,7 @@ class ndarray(metaclass=_ArrayType):
     def detach(self) -> ndarray:
         """The same data with no history: gradients do not flow through the result."""
         array = _wrap(self._data, type(self))
-        array._version = self._version
+        share_version(array, self)
         if self._node is not None:
             array._cut = Cut(self._node, self._index, "detach()")
         return array
@@ -562,6 +703,7 @@ class ndarray(metaclass=_ArrayType):
         if self._write_has_history(value):
             self._rebase(what, lambda old: old.at[key].set(value), snapshot=False)
             return
+        prepare_write(self)
         self._data[_raw_index(key)] = value._data if isinstance(value, ndarray) else value
         self._version[0] += 1
 
@@ -571,6 +713,7 @@ class ndarray(metaclass=_ArrayType):
                          lambda old: REGISTRY.by_numpy[ufunc](old, other), snapshot=True)
             return self
         other = other._data if isinstance(other, ndarray) else _as_inplace_operand(other)
+        prepare_write(self)
         ufunc(self._data, other, out=self._data, casting="same_kind")
         self._version[0] += 1
         return self
@@ -620,6 +763,7 @@ class ndarray(metaclass=_ArrayType):
         history and tangents. Arrays sharing the buffer are left with a stale counter."""
         if new.dtype != self.dtype:
             new = new.astype(self.dtype)
+        prepare_write(self)
         self._data[...] = new._data
         shared = self._version
         shared[0] += 1
@@ -726,9 +870,29 @@ def _as_inplace_operand(value: Any) -> Any:
 
 
 def _raw_index(key: Any) -> Any:
-    """An index with ndgrad arrays replaced by their data (integer or boolean arrays)."""
-    if isinstance(key, ndarray):
-        return key._data
+    """An index with ndgrad arrays replaced by their data (integer or boolean arrays, whole
+    floats made integers by integral_index)."""
     if isinstance(key, tuple):
-        return tuple(k._data if isinstance(k, ndarray) else k for k in key)
-    return key
+        return tuple(integral_index(k._data if isinstance(k, ndarray) else k) for k in key)
+    return integral_index(key._data if isinstance(key, ndarray) else key)
+
+
+# beyond this no float index can be in bounds, and casting it to intp would overflow
+_LARGEST_FLOAT_INDEX = 2.0 ** 62
+
+
+def integral_index(part: Any) -> Any:
+    """One part of an index, with a float array of whole numbers made an intp array: MXNet
+    takes float arrays as indices (its labels are float32, as in ``y_hat[range(n), y]``).
+    A fraction, NaN or infinity is an IndexError, where MXNet would truncate silently."""
+    if not isinstance(part, numpy.ndarray) or part.dtype.kind != "f":
+        return part
+    whole = numpy.isfinite(part) & (numpy.trunc(part) == part)
+    if not whole.all():
+        raise IndexError(f"a float array used as an index must hold whole numbers, but this "
+                         f"one holds {part[~whole].flat[0].item()!r}; round it or convert it "
+                         "first (index.astype('int64'))")
+    largest = float(numpy.abs(part).max()) if part.size else 0.0
+    if largest >= _LARGEST_FLOAT_INDEX:
+        raise IndexError(f"index {largest!r} is out of bounds for any array")
+    return part.astype(numpy.intp)

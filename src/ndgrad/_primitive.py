@@ -29,9 +29,11 @@ import numpy
 from ._ndarray import (
     NUMPY_MEMORY,
     _wrap,
+    borrow,
     check_current,
     holds_history,
     ndarray,
+    share_version,
     to_numpy,
     write_out,
 )
@@ -63,6 +65,8 @@ class _JvpDeclaration:
 ELEMENTWISE = _JvpDeclaration("ELEMENTWISE")
 LINEAR = _JvpDeclaration("LINEAR")
 MULTILINEAR = _JvpDeclaration("MULTILINEAR")
+# view=COPY_ON_WRITE: the result is a new array, as in MXNet, that borrows the input's memory
+COPY_ON_WRITE = "copy-on-write"
 
 
 class Aval:
@@ -118,13 +122,15 @@ class Primitive:
         stays a function of them and its derivatives are zeros, not "not recorded" errors;
         an integer or boolean result is never recorded.
     complex : the rules are right for complex operands and results, in the convention of
-        JAX and HIPS autograd (docs/complex.md): a holomorphic op's rules are its real rules,
+        JAX and HIPS autograd (docs/autograd.md, "Complex numbers"): a holomorphic op's rules are its real rules,
         ``g * f'(z)`` with no conjugation, and a linear op's VJP is its plain transpose.
         Primitives declared ``jvp=LINEAR`` or ``MULTILINEAR`` are complex-capable unless they
         say ``complex=False``. Differentiating a complex value through any other primitive
         raises TypeError instead of returning a wrong gradient.
-    view : the forward may return a view of its first operand, so the two share a version
-        counter and an in-place change to one is seen on the other.
+    view : the forward may return a view of its first operand. True: a view as NumPy's
+        (basic slicing), so the two share a version counter and an in-place change to one is
+        seen on the other. COPY_ON_WRITE: MXNet's new array (reshape, transpose), which
+        shares the memory only until one of the two is written into (_ndarray.borrow).
     n_outputs : how many arrays the forward returns (a tuple when more than one), or None
         when the count depends on the call (``split``): a tuple then, always.
     """
@@ -231,7 +237,10 @@ class Primitive:
             result._index = 0
             result._version = [0]
             if self.view and kind is ndarray and result._data.base is not None:
-                result._version = first._version
+                if self.view is COPY_ON_WRITE:
+                    borrow(result, first)
+                else:
+                    share_version(result, first)
             results: tuple[ndarray, ...] = (result,)
             if state.recording:
                 if result._data.dtype.kind in "fc":
@@ -245,7 +254,10 @@ class Primitive:
         if self.view and isinstance(args[0], ndarray):
             for part, result in zip(out, results):
                 if part.base is not None:
-                    result._version = args[0]._version
+                    if self.view is COPY_ON_WRITE:
+                        borrow(result, args[0])
+                    else:
+                        share_version(result, args[0])
         if state.recording:
             if not self.nondiff:
                 self._record(args, params, results)

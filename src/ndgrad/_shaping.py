@@ -17,7 +17,7 @@ import numpy
 
 from ._axes import shape_of
 from ._ndarray import _wrap, holds_history, ndarray, to_numpy
-from ._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
+from ._primitive import COPY_ON_WRITE, LINEAR, NOTHING, SHAPES, Primitive, primitive
 from ._registry import REGISTRY
 from ._state import STATE
 
@@ -39,10 +39,11 @@ def _broadcast_to(x, shape):
     return view if STATE.raw_rules else numpy.array(view)
 
 
-reshape_: Primitive = primitive("reshape", numpy.reshape, saves=SHAPES, view=True, jvp=LINEAR,
+reshape_: Primitive = primitive("reshape", numpy.reshape, saves=SHAPES,
+                                view=COPY_ON_WRITE, jvp=LINEAR,
                                 vjp=lambda g, ans, x, shape: reshape_(g, shape=x.shape))
 transpose_: Primitive = primitive(
-    "transpose", numpy.transpose, saves=NOTHING, view=True, jvp=LINEAR,
+    "transpose", numpy.transpose, saves=NOTHING, view=COPY_ON_WRITE, jvp=LINEAR,
     vjp=lambda g, ans, x, axes: transpose_(g, axes=tuple(numpy.argsort(axes))))
 broadcast_to_ = primitive("broadcast_to", _broadcast_to, saves=SHAPES, jvp=LINEAR,
                           vjp=lambda g, ans, x, shape: sum_to_shape(g, shape=x.shape))
@@ -60,7 +61,8 @@ def _astype(x, dtype):
 astype_: Primitive = primitive("astype", _astype, saves=NOTHING, jvp=LINEAR,
                                vjp=lambda g, ans, x, dtype: g)
 # np.real: real by definition, so the gradient of Re is g itself (complex for a complex z)
-real: Primitive = primitive("real", numpy.real, public="np", saves=NOTHING, view=True,
+real: Primitive = primitive("real", numpy.real, public="np", saves=NOTHING,
+                            view=COPY_ON_WRITE,
                             jvp=LINEAR, vjp=lambda g, ans, x: g)
 # the same data as a new point of the graph: where func.grad's inner variables begin
 identity = primitive("identity", lambda x: x, saves=NOTHING, view=True,
@@ -92,9 +94,9 @@ def _concatenate_pushforward(tangents, ans, inputs, params):
 
 concatenate_ = primitive("concatenate", _concatenate, saves=SHAPES, complex=True,
                          pullback=_concatenate_pullback, pushforward=_concatenate_pushforward)
-# a tuple of views, as many as the call asks for (n_outputs=None)
+# a tuple of copy-on-write views, as many as the call asks for (n_outputs=None)
 split_ = primitive("split", lambda x, indices, axis: tuple(numpy.split(x, indices, axis=axis)),
-                   saves=NOTHING, view=True, n_outputs=None, pullback=_split_pullback,
+                   saves=NOTHING, view=COPY_ON_WRITE, n_outputs=None, pullback=_split_pullback,
                    jvp=LINEAR)
 
 

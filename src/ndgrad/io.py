@@ -347,7 +347,7 @@ def _leaving(value: Any, what: str, depth: int = 0) -> None:
 
 
 @public(numpy=numpy.savetxt)
-def savetxt(file, X, fmt="%.18e", delimiter=" ", newline="\n", header="", footer="",
+def savetxt(fname, X, fmt="%.18e", delimiter=" ", newline="\n", header="", footer="",
             comments="# ", encoding=None):
     """ndgrad's numpy.savetxt: a 1-D or 2-D array as text, with NumPy's formatting options;
     a path is written atomically, as np.save writes (gzip-compressed if it ends in ".gz").
@@ -360,10 +360,10 @@ def savetxt(file, X, fmt="%.18e", delimiter=" ", newline="\n", header="", footer
         numpy.savetxt(stream, data, fmt=fmt, delimiter=delimiter, newline=newline,
                       header=header, footer=footer, comments=comments, encoding=encoding)
 
-    if not hasattr(file, "write") and os.fspath(file).endswith(".gz"):
-        _write(file, lambda stream: _gzipped(stream, write))
+    if not hasattr(fname, "write") and os.fspath(fname).endswith(".gz"):
+        _write(fname, lambda stream: _gzipped(stream, write))
     else:
-        _write(file, write)
+        _write(fname, write)
 
 
 def _gzipped(stream: Any, write: Callable[[Any], None]) -> None:

@@ -30,7 +30,7 @@ from .np.linalg import norm as _np_norm
 from .npx import waitall  # noqa: F401  (re-exported: MXNet's nd.waitall)
 from .ops import random as _random
 from .ops.norms import euclidean_norm_ as _euclidean_norm
-from .ops.numpy_extension import ND_CODES, reshape_with_codes
+from .ops.numpy_extension import ND_CODES, batch_flatten, reshape_with_codes
 
 
 class NDArray(ndarray):
@@ -45,6 +45,26 @@ class NDArray(ndarray):
     def __str__(self) -> str:
         # MXNet 1.9.1 prints the same text as repr, leading newline included
         return repr(self)
+
+    def reshape(self, *shape: Any, reverse: bool = False, **kwargs: Any) -> Any:
+        """``x.reshape(shape)`` as MXNet 1.x's ``NDArray.reshape``: the shape (a tuple, ints,
+        or ``shape=``) may hold the legacy special codes of ``nd.reshape`` (``0`` copies a
+        dimension, where NumPy's ``reshape`` reads a size 0)."""
+        if "shape" in kwargs:
+            if shape:
+                raise TypeError("reshape takes the new shape once: positionally or as shape=")
+            shape = (kwargs.pop("shape"),)
+        if kwargs:
+            raise TypeError(f"reshape got unexpected keyword arguments {sorted(kwargs)}")
+        if not shape:
+            raise TypeError("reshape needs the new shape: x.reshape((2, -1)) or x.reshape(2, -1)")
+        codes = shape[0] if len(shape) == 1 else shape
+        return reshape_with_codes(self, codes, reverse, ND_CODES, "NDArray.reshape")
+
+    def flatten(self) -> Any:
+        """``x.flatten()`` as MXNet 1.x's ``NDArray.flatten``: ``nd.flatten``, which keeps the
+        first (batch) axis, unlike NumPy's ``flatten``."""
+        return batch_flatten(self)
 
     def asscalar(self) -> Any:
         """The value of a one-element array as a Python scalar (MXNet 1.x)."""
@@ -102,12 +122,22 @@ def reshape(data: Any, shape: Any = None, reverse: bool = False) -> Any:
     special codes: ``0`` copies this dimension of ``data``, ``-1`` infers the one size left,
     ``-2`` copies all the remaining dimensions, ``-3`` merges the next two into their
     product, ``-4, p, q`` splits this dimension into ``p`` by ``q`` (either may be -1).
-    ``reverse=True`` reads the codes and the dimensions from the right. (``npx.reshape``
-    numbers the same operations differently; the ``x.reshape(...)`` method keeps NumPy's
+    ``reverse=True`` reads the codes and the dimensions from the right, and the
+    ``NDArray.reshape`` method reads the same codes. (``npx.reshape`` numbers the same
+    operations differently; ``np.reshape`` and the ``ndarray.reshape`` method keep NumPy's
     meaning, where 0 is a size.)"""
     if shape is None:
         raise TypeError("nd.reshape needs the new shape: nd.reshape(data, shape=(...))")
     return reshape_with_codes(data, shape, reverse, ND_CODES, "nd.reshape")
+
+
+def flatten(data: Any) -> Any:
+    """MXNet 1.x's ``nd.flatten`` (``nd.Flatten``): ``data`` of shape (batch, ...) as a
+    matrix (batch, the product of the rest), as ``npx.batch_flatten``."""
+    return batch_flatten(data)
+
+
+Flatten = flatten
 
 
 def _like(fn: Any) -> Any:

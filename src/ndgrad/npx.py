@@ -1,5 +1,6 @@
 """``ndgrad.npx``: neural-network operations outside NumPy, as MXNet's ``npx``."""
 
+from . import _npx_random as random  # noqa: F401  (MXNet's npx.random)
 from . import ops as _ops  # noqa: F401
 from ._device import cpu, gpu  # noqa: F401  (re-exported: MXNet's npx.cpu, npx.gpu)
 from ._registry import REGISTRY as _REGISTRY

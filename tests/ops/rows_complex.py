@@ -31,7 +31,9 @@ PARTS = ("real", "imag", "conjugate", "absolute", "angle")
 # the rows of holomorphic functions, whose complex Jacobians jacfwd and jacrev compute
 HOLOMORPHIC_ROWS = {f"{name}-complex" for name in HOLOMORPHIC + (
     "add", "subtract", "multiply", "divide", "power", "sum", "prod", "cumprod", "mean",
-    "matmul", "transpose", "getitem", "concatenate", "where")}
+    "matmul", "transpose", "getitem", "concatenate", "where")} | {
+    # the complex-linear transforms of rows_fft.py (irfft and hfft drop imaginary parts)
+    "fft.fft", "fft.ifft", "fft.fftn", "fft.ifftn", "fft.fft2", "fft.ifft2", "fft.fftshift"}
 
 
 def rotation(x):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy
 from hypothesis import strategies as st
 
+from ndgrad import np
 from ndgrad.scipy import signal
 
-from .table import MAX_SIDE, OpSpec, shapes_of
+from .table import MAX_SIDE, OpSpec, normal, per_operand, shapes_of
 
 
 # -- references ------------------------------------------------------------------------------
@@ -60,10 +61,14 @@ def numpy_correlate(in1, in2, mode="full", method="auto"):
 
 def filled(in1, in2, mode, fillvalue):
     """in1 in the result type, padded by in2's length - 1 on every side with ``fillvalue``
-    (not for 'valid', which reads no padding). SciPy's 2-D functions refuse booleans."""
+    (not for 'valid', which reads no padding). SciPy's 2-D functions refuse booleans, and
+    ndgrad's a complex fill value for real operands."""
     dtype = numpy.result_type(in1, in2)
     if dtype == bool:
         raise ValueError("convolve2d not available for this type.")
+    if numpy.iscomplexobj(fillvalue) and dtype.kind != "c":
+        # SciPy warns and drops the imaginary part; ndgrad refuses (a value would be lost)
+        raise ValueError("a complex fillvalue for real operands")
     if mode == "valid":
         return in1
     width = [(n - 1, n - 1) for n in in2.shape]
@@ -83,6 +88,10 @@ def numpy_correlate2d(in1, in2, mode="full", fillvalue=0):
     full = full_correlation(padded, in2)
     if mode != "valid":
         full = cut(full, padded, in2, "valid")
+    elif not all(a >= b for a, b in zip(in1.shape, in2.shape)):
+        # SciPy's correlate2d swaps the operands when in2 is the larger one, and its result
+        # is then conjugated (correlate's is not): SciPy's convention, kept by ndgrad
+        full = numpy.conj(full)
     return cut(full, in1, in2, mode, same_start=lambda n: n // 2)
 
 
@@ -103,9 +112,25 @@ def pairs_2d(variant):
     return operand_pairs(variant, ndim=(2, 2))
 
 
-def row(name, fn, reference, variants, shapes=operand_pairs):
-    return OpSpec(name, f"scipy.signal.{name}", fn, reference, ("convolve_window",), nargs=2,
-                  variants=variants, shapes=shapes, ndim=(1, 3))
+def complex_normal(rng, shapes):
+    return [rng.standard_normal(shape) + 1j * rng.standard_normal(shape) for shape in shapes]
+
+
+def sequences(variant):
+    """Two 1-D lengths, either the longer (NumPy's convolve and correlate swap them)."""
+    return st.tuples(shapes_of(1, 1), shapes_of(1, 1))
+
+
+def row(name, fn, reference, variants, shapes=operand_pairs, sample=normal, suffix=""):
+    return OpSpec(f"{name}{suffix}", f"scipy.signal.{name}", fn, reference,
+                  ("convolve_window",), nargs=2, variants=variants, shapes=shapes,
+                  sample=sample, ndim=(1, 3))
+
+
+def complex_row(name, fn, reference, variants, shapes=operand_pairs):
+    """Complex operands (perturbed in the real and imaginary directions): correlate
+    conjugates in2, and its gradient goes through that conjugation."""
+    return row(name, fn, reference, variants, shapes, complex_normal, "-complex")
 
 
 ROWS: tuple[OpSpec, ...] = (
@@ -114,10 +139,35 @@ ROWS: tuple[OpSpec, ...] = (
     row("correlate", signal.correlate, numpy_correlate,
         ({"mode": "full", "method": "fft"}, {"mode": "valid"}, {"mode": "same"})),
     row("convolve2d", signal.convolve2d, numpy_convolve2d,
-        ({"mode": "same", "fillvalue": 0.5}, {"mode": "valid"}), shapes=pairs_2d),
+        ({"mode": "full"}, {"mode": "same", "fillvalue": 0.5}, {"mode": "valid"}),
+        shapes=pairs_2d),
     row("correlate2d", signal.correlate2d, numpy_correlate2d,
         ({"mode": "same"}, {"mode": "full", "fillvalue": -1.5}, {"mode": "valid"}),
         shapes=pairs_2d),
+    complex_row("convolve", signal.convolve, numpy_convolve,
+                ({"mode": "full"}, {"mode": "valid", "method": "fft"}, {"mode": "same"})),
+    complex_row("correlate", signal.correlate, numpy_correlate,
+                ({"mode": "full"}, {"mode": "valid"}, {"mode": "same", "method": "fft"})),
+    complex_row("convolve2d", signal.convolve2d, numpy_convolve2d,
+                ({"mode": "full", "fillvalue": 0.5 - 1j}, {"mode": "same"}, {"mode": "valid"}),
+                shapes=pairs_2d),
+    complex_row("correlate2d", signal.correlate2d, numpy_correlate2d,
+                ({"mode": "full"}, {"mode": "same", "fillvalue": 1j}, {"mode": "valid"}),
+                shapes=pairs_2d),
+    # a real signal meets a complex kernel: the signal's gradient is the real part
+    row("correlate", signal.correlate, numpy_correlate,
+        ({"mode": "full"}, {"mode": "same", "method": "fft"}),
+        sample=per_operand(normal, complex_normal), suffix="-real-by-complex"),
+    # NumPy's 1-D functions, NumPy itself the reference
+    OpSpec("np.convolve", "np.convolve", np.convolve, numpy.convolve, ("convolve_window",),
+           nargs=2, shapes=sequences,
+           variants=({"mode": "full"}, {"mode": "same"}, {"mode": "valid"})),
+    OpSpec("np.correlate", "np.correlate", np.correlate, numpy.correlate,
+           ("convolve_window",), nargs=2, shapes=sequences,
+           variants=({"mode": "valid"}, {"mode": "same"}, {"mode": "full"})),
+    OpSpec("np.correlate-complex", "np.correlate", np.correlate, numpy.correlate,
+           ("convolve_window",), nargs=2, shapes=sequences, sample=complex_normal,
+           variants=({"mode": "same"}, {"mode": "full"})),
 )
 
 NOT_DIFFERENTIABLE: dict[str, set[str]] = {}

@@ -294,9 +294,8 @@ CORE_ROWS: tuple[OpSpec, ...] = (
 # Public functions with no row, and why: their results carry no gradient.
 CORE_NOT_DIFFERENTIABLE = {
     "creation (constants)": {"np.arange", "np.array", "np.asarray", "np.empty", "np.eye",
-                             "np.full", "np.full_like", "np.linspace", "np.ones",
-                             "np.ones_like", "np.zeros", "np.zeros_like", "npx.one_hot"},
-    "random samples (constants)": {"np.random.normal", "np.random.uniform", "np.random.seed"},
+                             "np.ones", "np.ones_like", "np.zeros", "np.zeros_like",
+                             "npx.one_hot"},
     "integer results": {"np.argmax", "np.argmin", "np.argsort"},
     "piecewise constant": {"np.sign", "np.floor", "np.ceil", "np.round", "np.around"},
     "boolean results": {"np.equal", "np.not_equal", "np.less", "np.less_equal", "np.greater",

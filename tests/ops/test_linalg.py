@@ -1,13 +1,14 @@
 """Linear algebra beyond the op table: einsum's subscript forms, multi_dot's order, cross
 products, the documented refusals (degenerate eigenvalues, singular matrices, qr and svd
-modes without a gradient) and NumPy's errors."""
+modes without a gradient, losses that depend on complex vectors' phases), eig's gradient
+against JAX's, and NumPy's errors."""
 
 import warnings
 
 import numpy
 import pytest
 
-from ndgrad import autograd, np
+from ndgrad import autograd, func, np
 from ndgrad.errors import NoDerivativeError
 from ndgrad.ops.linalg import _chain_order
 from ndgrad.testing import check_grads
@@ -17,7 +18,8 @@ RNG = numpy.random.default_rng(7)
 
 def gradient(f, *arrays):
     """The gradients of sum(f(*arrays)) (f may return a tuple: the first part is summed)."""
-    variables = [np.array(numpy.asarray(a, dtype=numpy.float64)) for a in arrays]
+    variables = [np.array(numpy.asarray(a, dtype=numpy.result_type(a, numpy.float64)))
+                 for a in arrays]
     for variable in variables:
         variable.attach_grad()
     with autograd.record():
@@ -212,8 +214,10 @@ def test_inner_outer_vdot_kron_forms_and_errors():
         np.inner(np.array(a), np.array(numpy.ones(2)))
     with pytest.raises(ValueError, match="sizes differ"):
         np.vdot(np.array(a), np.array(b))
-    with pytest.raises(TypeError, match="complex"):
-        np.vdot(np.array(numpy.ones(2) * 1j), np.array(numpy.ones(2)))
+    # vdot conjugates its first operand, as NumPy
+    z, w = numpy.array([1 + 2j, -1j]), numpy.array([3 - 1j, 2 + 1j])
+    assert np.vdot(np.array(z), np.array(w)).item() == numpy.vdot(z, w)
+    assert np.vdot(np.array(w), np.array(z)).item() == numpy.vdot(w, z)
 
 
 def test_matrix_power_special_cases_and_errors():
@@ -399,3 +403,129 @@ def test_forward_mode_eigenvalues_at_repeated_values_are_defined():
     numpy.testing.assert_allclose(dw.asnumpy().sum(), numpy.trace(t.asnumpy()), rtol=1e-12)
     with pytest.raises(NoDerivativeError, match="coincide"):
         func.jvp(lambda m: np.linalg.eigh(m)[1], (a,), (t,))
+
+
+# -- eig and complex decompositions ----------------------------------------------------------
+# JAX 0.x's jax.grad of the same losses (jax.lax.linalg.eig with enable_eigvec_derivs=True,
+# x64), computed once outside the test suite: JAX is no dependency.
+EIG_MATRIX = (numpy.array([[1.0, 2.0, 0.5], [-1.0, 0.5, 1.5], [0.3, -0.7, 2.0]])
+              + 1j * numpy.array([[0.2, -0.4, 0.1], [0.6, 0.0, -0.3], [-0.5, 0.8, 0.4]]))
+JAX_EIG_GRADIENT = numpy.array([
+    [-2.4623666954228236 - 1.2954275002966824j, -9.09963370326889 - 2.0613607826210165j,
+     -11.79700537365322 - 11.72517531365245j],
+    [-19.831182737279526 - 7.851156096331606j, -3.294592296233341 - 1.6086907215248045j,
+     -16.542446880520647 - 1.212187643756593j],
+    [12.23585590888522 + 23.846872443990403j, -5.987800820964235 - 7.6442529218225035j,
+     19.109371583316808 + 2.734341062726109j]])
+JAX_EIGVALS_GRADIENT = numpy.array([
+    [2.580567625270762, 0.5622838750069734, 1.8475636106524562],
+    [-0.26158189379993985, 0.6257916625834075, -0.25756334263841624],
+    [5.955892205134123, 1.784758385959479, 6.568572810301291]])
+
+
+def test_eig_gradients_match_jax():
+    weights = numpy.arange(9.0).reshape(3, 3)
+
+    def loss(a):
+        w, v = np.linalg.eig(a)
+        return (np.real(np.sum(weights * ((v * w[None, :]) @ np.conj(v).T)
+                               + weights ** 2 * v * np.conj(v)))
+                + np.sum(np.imag(w) ** 2))
+
+    (grad,) = gradient(loss, EIG_MATRIX)
+    numpy.testing.assert_allclose(grad, JAX_EIG_GRADIENT, rtol=1e-10)
+
+    def values_loss(a):
+        w = np.linalg.eigvals(a)
+        return np.sum(np.real(w) ** 2 * numpy.arange(3.0)) + np.sum(np.imag(w) ** 3)
+
+    (grad,) = gradient(values_loss, EIG_MATRIX.real)
+    assert grad.dtype == numpy.float64
+    numpy.testing.assert_allclose(grad, JAX_EIGVALS_GRADIENT, rtol=1e-10)
+
+
+def test_eig_results_are_numpys():
+    for a in (EIG_MATRIX, EIG_MATRIX.real, numpy.diag([1.0, 2.0, 3.0]) + numpy.triu(
+            numpy.ones((3, 3)), 1)):
+        w, v = np.linalg.eig(np.array(a))
+        expected = numpy.linalg.eig(a)
+        assert w.dtype == expected.eigenvalues.dtype and v.dtype == expected.eigenvectors.dtype
+        numpy.testing.assert_array_equal(w.asnumpy(), expected.eigenvalues)
+        numpy.testing.assert_array_equal(v.asnumpy(), expected.eigenvectors)
+        assert np.linalg.eig(np.array(a)).eigenvectors.shape == (3, 3)
+        numpy.testing.assert_array_equal(np.linalg.eigvals(np.array(a)).asnumpy(),
+                                         numpy.linalg.eigvals(a))
+
+
+@pytest.mark.parametrize("f", [lambda x: np.real(np.linalg.eigvals(x)).sum(),
+                               lambda x: np.real(np.linalg.eig(x)[1] ** 2).sum()])
+def test_eig_with_coinciding_eigenvalues_refuses_gradients(f):
+    jordan = numpy.array([[2.0, 1.0], [0.0, 2.0]])
+    with pytest.raises(NoDerivativeError, match="coincide"):
+        gradient(f, numpy.eye(3))
+    with pytest.raises(NoDerivativeError, match="coincide"):
+        gradient(f, jordan)
+    with pytest.raises(NoDerivativeError, match="coincide"):
+        func.jvp(f, (np.array(jordan),), (np.array(numpy.ones((2, 2))),))
+    numpy.testing.assert_array_equal(np.linalg.eigvals(np.array(jordan)).asnumpy(), [2, 2])
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.real(np.linalg.eig(x)[1]).sum(),
+    lambda x: np.imag(np.linalg.eigh(x)[1][0]).sum(),
+    lambda x: np.real(np.linalg.svd(x)[0] * np.arange(3.0)).sum(),
+])
+def test_losses_that_depend_on_complex_vectors_phases_are_refused(f):
+    b = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    with pytest.raises(NoDerivativeError, match="phases"):
+        gradient(f, b + numpy.conj(b.T))
+
+
+def test_phase_invariant_losses_of_complex_vectors_match_finite_differences():
+    b = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    hermitian = b + numpy.conj(b.T)
+
+    def eigh_loss(a):
+        w, v = np.linalg.eigh(a)
+        return np.abs(v[0] * np.conj(v[1])) * w
+
+    def svd_loss(a):
+        u, s, vh = np.linalg.svd(a)
+        return np.real(u[:, :2] @ vh[:2] * s[0]) + np.abs(u) ** 2
+
+    check_grads(eigh_loss, [hermitian], order=2)
+    check_grads(svd_loss, [b], order=2)
+    check_grads(lambda a: np.abs(np.linalg.eig(a)[1]), [b], order=2)
+
+
+def test_hermitian_inputs_get_the_gradient_on_the_triangle_numpy_reads():
+    b = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    a = b @ numpy.conj(b.T) + 3 * numpy.eye(3)
+    for lower, f in [(True, lambda x: np.linalg.eigvalsh(x) @ numpy.arange(3.0)),
+                     (False, lambda x: np.linalg.eigvalsh(x, UPLO="U") @ numpy.arange(3.0)),
+                     (True, lambda x: np.abs(np.linalg.cholesky(x)).sum()),
+                     (False, lambda x: np.abs(np.linalg.cholesky(x, upper=True)).sum())]:
+        (grad,) = gradient(f, a)
+        unread = numpy.triu(grad, 1) if lower else numpy.tril(grad, -1)
+        assert numpy.all(unread == 0) and numpy.any(grad != 0)
+        # the diagonal is read as its real part: no imaginary gradient there
+        assert numpy.all(numpy.diag(grad).imag == 0)
+    # d sum(w) = d tr(A): the identity, on the diagonal only
+    (grad,) = gradient(lambda x: np.linalg.eigvalsh(x).sum(), a)
+    numpy.testing.assert_allclose(grad, numpy.eye(3), atol=1e-12)
+
+
+def test_slogdet_of_a_complex_matrix_has_a_phase_gradient():
+    # det(e^(iθ) I) = e^(3iθ): d sign / dθ = 3i sign, so the sign's real part is -3 sin(3θ)
+    theta = 0.3
+    (grad,) = gradient(lambda t: np.real(np.linalg.slogdet(np.exp(1j * t) * numpy.eye(3))[0]),
+                       numpy.array(theta))
+    numpy.testing.assert_allclose(grad, -3 * numpy.sin(3 * theta), rtol=1e-12)
+
+
+def test_lstsq_refuses_complex_gradients():
+    a = RNG.standard_normal((3, 2)) + 1j * RNG.standard_normal((3, 2))
+    x, *_ = np.linalg.lstsq(np.array(a), np.array(numpy.ones(3)))
+    numpy.testing.assert_allclose(x.asnumpy(), numpy.linalg.lstsq(a, numpy.ones(3))[0])
+    with pytest.raises(TypeError, match="'lstsq' has no derivative rules for complex"):
+        gradient(lambda x: np.abs(np.linalg.lstsq(x, numpy.ones(3))[0]).sum(), a)

@@ -1,4 +1,5 @@
-"""``ndgrad.np.random``: random arrays (constants: no gradient flows into a sample)."""
+"""``ndgrad.np.random``: random arrays, MXNet's ``mxnet.numpy.random``; reparameterised
+draws are differentiable in their parameters (``ndgrad.ops.random`` says which)."""
 
 from .. import ops as _ops  # noqa: F401
 from .._registry import REGISTRY as _REGISTRY

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     elementwise,
     fft,
     index_tricks,
+    integrate,
     joining,
     linalg,
     logic,

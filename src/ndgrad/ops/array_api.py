@@ -9,7 +9,7 @@ import numpy
 
 from .._axes import normalize_axis
 from .._publish import public, publish
-from .._shaping import broadcast_to_, concatenate_
+from .._shaping import broadcast_to_, concatenate_, reshape_
 from .creation import asarray
 from .elementwise import (
     arccos,
@@ -64,8 +64,8 @@ def _cumulative(scan, initial, x, axis, dtype, include_initial, name):
             raise ValueError(f"{name}: for arrays which have more than one dimension "
                              "``axis`` argument is required.")
         axis = 0
-    if x.ndim == 0:
-        raise ValueError(f"{name}: the input must be at least 1-D")
+    if x.ndim == 0:                       # NumPy reads a 0-d array as one element
+        x = reshape_(x, shape=(1,))
     axis = normalize_axis(axis, x.ndim)
     result = scan(x, axis=axis, dtype=dtype)
     if not include_initial:

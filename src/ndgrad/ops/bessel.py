@@ -18,6 +18,11 @@ SciPy: see ``special._real``), each method where it keeps double precision:
 
 Near a zero of J or Y the value is accurate to double precision of the function's size there
 (sqrt(2/(pi x))), not of the value itself, as SciPy's.
+
+Special values follow SciPy: J, Y, I and ive are nan at +-inf (though J and Y tend to 0
+there), K is 0 there, Y and K are -inf and +inf at 0. One difference: I_v of a negative
+non-integer order at x = 0 is the limit from the right (infinite with the sign of
+1/Gamma(v+1)), and where it overflows ive gives inf, not SciPy's nan.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import math
 
 import numpy
 
+from .._ndarray import ndarray
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, Primitive, primitive
 from .._publish import public
 from .elementwise import sign
@@ -169,7 +175,7 @@ def _bessel_j(x, n):
     m = abs(n)
     ax = numpy.abs(x)
     h = ax / 2
-    value = numpy.where(numpy.isinf(ax), 0.0, numpy.nan)    # J_n(+-inf) = 0, its limit
+    value = numpy.full_like(ax, numpy.nan)        # nan at +-inf too, as SciPy
     series = h * h <= max(m, 1)
     hankel = numpy.isfinite(ax) & (ax >= _HANKEL_FROM) & (m <= ax)
     miller = numpy.isfinite(ax) & ~series & ~hankel
@@ -214,9 +220,9 @@ def _y01(ax):
 
 def _bessel_y(x, n):
     """Y_n(x) for any integer n and x >= 0 (Y_(-n) = (-1)^n Y_n): -inf at 0, nan for x < 0,
-    as SciPy, and 0 at +inf, its limit."""
+    as SciPy, and nan at +inf (SciPy's convention, though the limit is 0)."""
     m = abs(n)
-    value = numpy.where(x == 0, -numpy.inf, numpy.where(x == numpy.inf, 0.0, numpy.nan))
+    value = numpy.where(x == 0, -numpy.inf, numpy.nan)
     inside = (x > 0) & (x < numpy.inf)
     if inside.any():
         a = x[inside]
@@ -290,8 +296,8 @@ def _bessel_i(x, v, scaled):
         part = expansion / numpy.sqrt(2 * math.pi * a)
         if not scaled:           # exp(a/2) twice: I_v overflows only where it must
             half = numpy.exp(a / 2)
-            part = numpy.where(a == numpy.inf, numpy.inf, part * half * half)
-        value[large] = part
+            part = part * half * half
+        value[large] = numpy.where(a == numpy.inf, numpy.nan, part)     # nan there, as SciPy
     small = ax < start
     if small.any():
         value[small] = _series_i(ax[small], order, scaled)
@@ -433,8 +439,18 @@ k1: Primitive = primitive("k1", _real(_k1), public="scipy.special", jvp=ELEMENTW
 
 
 # -- the public functions with an order ------------------------------------------------------
+def _constant_order(name, symbol, order):
+    """Refuse an ndgrad array as the order: ndgrad defines no derivative in the order, and
+    taking it as a constant would drop that gradient silently."""
+    if isinstance(order, ndarray):
+        raise TypeError(f"{name}: the order {symbol} is an ndgrad array, but ndgrad does not "
+                        f"differentiate {name} in its order; pass a Python number "
+                        f"({symbol}.item()) to differentiate in x only")
+
+
 def _integer_order(name, n):
     """The order n of jn or yn as a Python int: one integer (2 or 2.0), at most _MAX_ORDER."""
+    _constant_order(name, "n", n)
     order = numpy.asarray(n)
     if (order.ndim or order.dtype.kind not in "iuf"
             or not float(order).is_integer()):
@@ -450,6 +466,7 @@ def _integer_order(name, n):
 def _real_order(name, v):
     """The order v of iv or ive as a Python float: one finite real number of at most
     _MAX_REAL_ORDER in size."""
+    _constant_order(name, "v", v)
     order = numpy.asarray(v)
     if order.ndim or order.dtype.kind not in "iuf" or not numpy.isfinite(order):
         raise TypeError(f"{name}: the order v must be one finite real number, not {v!r} "

@@ -8,11 +8,18 @@ from typing import Any
 
 import numpy
 
-from .._axes import shape_of
+from .._axes import normalize_axis, shape_of
 from .._device import require_cpu
 from .._ndarray import _wrap, default_dtype, holds_history, ndarray, sharing_numpy_memory, to_numpy
 from .._publish import public
-from .._shaping import as_operand
+from .._shaping import (
+    as_operand,
+    astype_,
+    broadcast_to_,
+    concatenate_,
+    reshape_,
+    transpose_,
+)
 
 
 def _new(data: numpy.ndarray, device: Any = None, ctx: Any = None, cls: type = ndarray):
@@ -67,14 +74,37 @@ def empty(shape, dtype=None, order="C", *, device=None, ctx=None):
 
 @public(numpy=numpy.full)
 def full(shape, fill_value, dtype=None, order="C", *, device=None, ctx=None):
+    """ndgrad's numpy.full, differentiable in ``fill_value``: an array being differentiated
+    is broadcast to ``shape``, so its gradient sums over the copies."""
+    if _differentiated(fill_value):
+        return _broadcast_fill(_shape_tuple(shape), fill_value, dtype, device, ctx)
     if dtype is None:
         dtype = to_numpy(fill_value).dtype
     return _new(numpy.full(shape, to_numpy(fill_value), dtype=dtype, order=order), device, ctx)
 
 
+def _differentiated(*values):
+    """Whether a value is an array being differentiated (recorded, or with tangents)."""
+    return holds_history(values)
+
+
+def _shape_tuple(shape):
+    return tuple(int(n) for n in shape) if numpy.ndim(shape) else (int(shape),)
+
+
+def _broadcast_fill(shape, fill_value, dtype, device, ctx):
+    """``fill_value`` (being differentiated) broadcast to ``shape``: a new array, recorded."""
+    require_cpu(device if device is not None else ctx)
+    value = fill_value if dtype is None else astype_(fill_value, dtype=numpy.dtype(dtype))
+    return broadcast_to_(value, shape=shape)
+
+
 def _filled_like(a, fill_value, dtype, device, ctx):
-    """An array of ``a``'s shape (and dtype and class, unless told) filled with a value."""
+    """An array of ``a``'s shape (and dtype and class, unless told) filled with a value;
+    differentiable in ``fill_value`` (``a`` gives only its shape and dtype)."""
     dtype = to_numpy(a).dtype if dtype is None else dtype
+    if _differentiated(fill_value):
+        return _broadcast_fill(shape_of(a), fill_value, dtype, device, ctx)
     cls = type(a) if isinstance(a, ndarray) else ndarray
     return _new(numpy.full(shape_of(a), to_numpy(fill_value), dtype=dtype), device, ctx, cls)
 
@@ -107,11 +137,40 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, ctx=None):
 @public(numpy=numpy.linspace)
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
              device=None, ctx=None):
+    """ndgrad's numpy.linspace (float32 unless ``dtype`` says otherwise, as MXNet),
+    differentiable in ``start`` and ``stop``."""
+    if _differentiated(start, stop):
+        require_cpu(device if device is not None else ctx)
+        return _linspace_recorded(start, stop, num, endpoint, retstep, dtype, axis)
     values = numpy.linspace(to_numpy(start), to_numpy(stop), num, endpoint=endpoint,
                             retstep=retstep, dtype=_float_dtype(dtype), axis=axis)
     if retstep:
         return _new(values[0], device, ctx), values[1]
     return _new(values, device, ctx)
+
+
+def _linspace_recorded(start, stop, num, endpoint, retstep, dtype, axis):
+    """NumPy's formula with ndgrad's ops: start + i * step for i < num, step = (stop -
+    start) / (num - 1) (num without the endpoint), the last value stop itself."""
+    if int(num) != num or num < 0:
+        raise ValueError(f"linspace: num must be a non-negative integer, not {num!r}")
+    num = int(num)
+    start, stop = asarray(start), asarray(stop)
+    divisions = num - 1 if endpoint else num
+    delta = stop - start
+    step = delta / divisions if divisions > 0 else delta * numpy.nan
+    index = numpy.arange(num, dtype=numpy.result_type(start.dtype, stop.dtype, numpy.float32))
+    index = index.reshape((-1,) + (1,) * delta.ndim)
+    values = start + index * step if divisions > 0 else start + index * delta
+    if endpoint and num > 1:
+        last = broadcast_to_(reshape_(stop, shape=(1,) + stop.shape),
+                             shape=(1,) + delta.shape)
+        values = concatenate_(values[:-1], last, axis=0)
+    order = list(range(1, values.ndim))
+    order.insert(normalize_axis(axis, values.ndim), 0)      # the samples' axis to ``axis``
+    values = transpose_(values, axes=tuple(order))
+    values = astype_(values, dtype=numpy.dtype(_float_dtype(dtype)))
+    return (values, step) if retstep else values
 
 
 @public(numpy=numpy.eye)

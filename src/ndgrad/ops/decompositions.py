@@ -1,5 +1,5 @@
-"""Matrix decompositions and solvers: inv, det, solve, cholesky, qr, eigh, svd and their kin,
-with the gradients of the literature.
+"""Matrix decompositions and solvers: inv, det, solve, cholesky, qr, eig, eigh, svd and their
+kin, with the gradients of the literature.
 
 Every rule is written with ndgrad ops (matmul, solve, inv, swapaxes, where...), so it can be
 differentiated again. Stacks of matrices (..., M, N) work wherever NumPy accepts them.
@@ -18,6 +18,19 @@ nothing tells yet whether they will be used: where their derivative is undefined
 eigen- or singular values, the arbitrary basis that full_matrices=True or mode='complete'
 add to a non-square matrix) the call raises NoDerivativeError, except for eigvalsh and
 svd(compute_uv=False), whose values' tangent is defined (see _vectors_undefined).
+
+Complex matrices (docs/complex.md's convention: the gradient of a real L is dL/dx - i dL/dy,
+and a holomorphic function's rules are its real ones with plain transposes) are
+differentiable through inv, det, slogdet (its sign too), solve, cholesky, qr, eig, eigvals,
+eigh, eigvalsh, svd and pinv; lstsq refuses them (TypeError). A Hermitian matrix is read
+from one triangle with a real diagonal, so an off-diagonal entry gets G_ij + conj(G_ji) and a
+diagonal one Re G_ii. Complex eigen- and singular vectors are unique up to a phase each,
+which NumPy fixes by a convention the rules do not follow: their gradients are those of
+functions that do not depend on the phases, and reverse mode refuses a cotangent that does
+(NoDerivativeError), as PyTorch does; forward mode cannot tell, and gives a phase tangent
+of its own (eigh keeps each phase; svd keeps V's and turns U's with the pair; eig's is
+arbitrary). qr is unique (LAPACK's R has a real diagonal), so its gradient needs no such
+care.
 """
 
 from __future__ import annotations
@@ -32,10 +45,11 @@ from .._axes import ndim_of, shape_of
 from .._ndarray import ndarray, raw, to_numpy
 from .._primitive import ANSWER, primitive
 from .._publish import public
+from .._shaping import real
 from ..errors import NoDerivativeError
 from . import reductions
 from .creation import asarray
-from .elementwise import where
+from .elementwise import conjugate, imag, where
 from .linalg import _matrix_transpose, matmul_
 from .shape import reshape_
 
@@ -53,6 +67,11 @@ class EighResult(NamedTuple):
     eigenvectors: Any
 
 
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
+
+
 class QRResult(NamedTuple):
     Q: Any
     R: Any
@@ -65,6 +84,26 @@ class SVDResult(NamedTuple):
 
 
 # -- helpers of the rules --------------------------------------------------------------------
+def _is_complex(x):
+    """Whether x (an array, or an Aval of one) is complex."""
+    return numpy.dtype(x.dtype).kind == "c"
+
+
+def _conj(x):
+    """conj(x), with no op recorded for a real x."""
+    return conjugate(x) if _is_complex(x) else x
+
+
+def _adjoint(x):
+    """The conjugate transpose of a stack of matrices (the transpose of real ones)."""
+    return _conj(_matrix_transpose(x))
+
+
+def _real_part(x):
+    """Re x, with no op recorded for a real x."""
+    return real(x) if _is_complex(x) else x
+
+
 def _as_row(v):
     """(..., k) -> (..., 1, k): multiplying a stack of matrices by it scales their columns."""
     return reshape_(v, shape=shape_of(v)[:-1] + (1, shape_of(v)[-1]))
@@ -97,19 +136,22 @@ def _masks(n, dtype):
 
 
 def _triangle_gradient(grad, lower):
-    """The gradient for the triangle NumPy reads a symmetric matrix from, given ``grad`` for
-    the whole symmetric matrix (only its symmetric part matters)."""
+    """The gradient for the triangle NumPy reads a symmetric (Hermitian) matrix from, given
+    ``grad`` for the whole matrix: an entry off the diagonal stands for itself and for its
+    mirror, the conjugate, so it gets G_ij + conj(G_ji); a diagonal entry is read as its real
+    part, so it gets Re G_ii."""
     strict_lower, diagonal, strict_upper = _masks(shape_of(grad)[-1], grad.dtype)
-    both = grad + _matrix_transpose(grad)
-    return both * (strict_lower if lower else strict_upper) + grad * diagonal
+    both = grad + _adjoint(grad)
+    return both * (strict_lower if lower else strict_upper) + _real_part(grad) * diagonal
 
 
 def _symmetric_from_triangle(a, lower):
-    """The symmetric matrix NumPy sees when it reads a's lower (upper) triangle, mirrored:
-    the adjoint of _triangle_gradient, so forward mode's tangent for a symmetric input."""
+    """The symmetric (Hermitian) matrix NumPy sees when it reads a's lower (upper) triangle,
+    mirrored (conjugated), with a real diagonal: the adjoint of _triangle_gradient, so
+    forward mode's tangent for such an input."""
     strict_lower, diagonal, strict_upper = _masks(shape_of(a)[-1], a.dtype)
     read, mirrored = (strict_lower, strict_upper) if lower else (strict_upper, strict_lower)
-    return a * (read + diagonal) + _matrix_transpose(a) * mirrored
+    return a * read + _real_part(a) * diagonal + _adjoint(a) * mirrored
 
 
 def _reciprocal_gaps(values):
@@ -148,12 +190,13 @@ def _require_separated(values, name, what):
         raise NoDerivativeError(problem)
 
 
-def _zero_singular_value(s, m, n):
-    """Why the derivative of a non-square matrix's singular vectors is undefined, if one of
-    its singular values is 0 (it divides by them); None otherwise."""
-    if m != n and numpy.any(numpy.asarray(raw(s)) == 0):
-        return ("the gradient of svd through the singular vectors of a non-square matrix "
-                "divides by its singular values, and one is 0")
+def _zero_singular_value(s, m, n, complex_vectors=False):
+    """Why the derivative of a non-square (or complex) matrix's singular vectors is
+    undefined, if one of its singular values is 0 (it divides by them: the complement's
+    basis, or the relative phase of a complex pair); None otherwise."""
+    if (m != n or complex_vectors) and numpy.any(numpy.asarray(raw(s)) == 0):
+        return ("the gradient of svd through the singular vectors of a non-square or complex "
+                "matrix divides by its singular values, and one is 0")
     return None
 
 
@@ -211,42 +254,56 @@ def det(a):
 
 
 def _slogdet_vjp(g, ans, a):
-    """d log|det A| = tr(A⁻¹ dA); the sign is piecewise constant and gets no gradient."""
+    """With τ = tr(A⁻¹ dA): d log|det A| = Re τ and d sign = sign i Im τ, so τ's cotangent is
+    logabsdet's plus i Im(sign̄ sign), sign̄ being the sign's cotangent; a real sign is
+    piecewise constant (no gradient)."""
     sign, _ = ans
-    return _as_matrix_stack(g[1]) * _inverse_transpose(a, sign == 0, "slogdet")
+    g_sign, g_logabsdet = g
+    if _is_complex(sign) and not _is_constant_zero(g_sign):
+        g_logabsdet = g_logabsdet + imag(g_sign * sign) * 1j
+    return _as_matrix_stack(g_logabsdet) * _inverse_transpose(a, sign == 0, "slogdet")
+
+
+def _slogdet_jvp(t, ans, a):
+    sign, _ = ans
+    change = _trace_with_inverse(t, a, sign == 0, "slogdet")
+    if not _is_complex(sign):
+        return None, change
+    return sign * imag(change) * 1j, real(change)
 
 
 slogdet_ = primitive("slogdet", numpy.linalg.slogdet, saves={"inputs", "answer"},
-                     vjp=_slogdet_vjp, n_outputs=2,
-                     jvp=lambda t, ans, a: (None, _trace_with_inverse(t, a, ans[0] == 0,
-                                                                      "slogdet")))
+                     vjp=_slogdet_vjp, jvp=_slogdet_jvp, n_outputs=2, complex=True)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.slogdet)
 def slogdet(a):
     """ndgrad's differentiable numpy.linalg.slogdet: ``(sign, logabsdet)``. The gradient
-    flows through logabsdet (the sign has none); at a singular matrix it raises
-    NoDerivativeError."""
+    flows through logabsdet, and through the sign of a complex matrix (a real sign is
+    piecewise constant: no gradient); at a singular matrix it raises NoDerivativeError."""
     return SlogdetResult(*slogdet_(a))
 
 
 def _pinv_vjp(g, ans, a, rcond, hermitian):
     """Golub & Pereyra (1973), exact where the rank does not change: with X = A⁺,
-    dX = -X dA X + X Xᵀ dAᵀ (I - A X) + (I - X A) dAᵀ Xᵀ X."""
-    x, x_t, g_t = ans, _matrix_transpose(ans), _matrix_transpose(g)
+    dX = -X dA X + X Xᴴ dAᴴ (I - A X) + (I - X A) dAᴴ Xᴴ X; the dAᴴ terms (antilinear)
+    transpose to conjugates: Ā = -Xᵀ X̄ Xᵀ + (I - conj(A X)) X̄ᴴ conj(X) Xᵀ
+    + Xᵀ conj(X) X̄ᴴ (I - conj(X A))."""
+    x_t, x_c, g_h = _matrix_transpose(ans), _conj(ans), _adjoint(g)
     if hermitian:
         a = _symmetric_from_triangle(a, lower=True)
-    spread = g_t @ (x @ x_t)
-    grad = (-(x_t @ g @ x_t) + (spread - a @ (x @ spread))
-            + (x_t @ x) @ (g_t - (g_t @ x) @ a))
+    a_c = _conj(a)
+    spread = g_h @ (x_c @ x_t)
+    grad = (-(x_t @ g @ x_t) + (spread - a_c @ (x_c @ spread))
+            + (x_t @ x_c) @ (g_h - (g_h @ x_c) @ a_c))
     return _triangle_gradient(grad, lower=True) if hermitian else grad
 
 
 def _pinv_tangent(x, a, t):
-    """Golub & Pereyra's dX = -X dA X + X Xᵀ dAᵀ (I - A X) + (I - X A) dAᵀ Xᵀ X."""
-    x_t, t_t = _matrix_transpose(x), _matrix_transpose(t)
-    return (-(x @ t @ x) + (x @ x_t) @ (t_t - (t_t @ a) @ x)
-            + (t_t - x @ (a @ t_t)) @ (x_t @ x))
+    """Golub & Pereyra's dX = -X dA X + X Xᴴ dAᴴ (I - A X) + (I - X A) dAᴴ Xᴴ X."""
+    x_h, t_h = _adjoint(x), _adjoint(t)
+    return (-(x @ t @ x) + (x @ x_h) @ (t_h - (t_h @ a) @ x)
+            + (t_h - x @ (a @ t_h)) @ (x_h @ x))
 
 
 def _pinv_jvp(t, ans, a, rcond, hermitian):
@@ -257,7 +314,7 @@ def _pinv_jvp(t, ans, a, rcond, hermitian):
 
 pinv_ = primitive("pinv", lambda a, rcond, hermitian: numpy.linalg.pinv(
     a, rcond=rcond, hermitian=hermitian), saves={"inputs", "answer"}, vjp=_pinv_vjp,
-    jvp=_pinv_jvp)
+    jvp=_pinv_jvp, complex=True)
 
 
 _UNSET = object()
@@ -390,15 +447,16 @@ def lstsq(a, b, rcond=None):
 
 def _cholesky_vjp(g, ans, a, upper):
     """Murray (2016): with Φ(X) the lower triangle of X with its diagonal halved, the
-    gradient for the symmetric input is the symmetric part of S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹ (the
-    cotangent of L's constant upper triangle is ignored)."""
-    lower = _matrix_transpose(ans) if upper else ans
-    g_lower = _matrix_transpose(g) if upper else g
+    gradient for the symmetric (Hermitian) input is S = L⁻ᵀ Φ(Lᵀ L̄) conj(L)⁻¹, given to
+    the triangle read (the cotangent of L's constant upper triangle is ignored). U = Lᴴ,
+    so U's cotangent is L̄ᴴ."""
+    lower = _adjoint(ans) if upper else ans
+    g_lower = _adjoint(g) if upper else g
     strict_lower, diagonal, _ = _masks(shape_of(ans)[-1], ans.dtype)
     lower_t = _matrix_transpose(lower)
     phi = _phi(lower_t @ (g_lower * (strict_lower + diagonal)))
-    # S = L⁻ᵀ P L⁻¹ as two triangular solves: (L⁻ᵀ (L⁻ᵀ P)ᵀ)ᵀ
-    s = _matrix_transpose(solve_(lower_t, _matrix_transpose(solve_(lower_t, phi))))
+    # S = L⁻ᵀ P conj(L)⁻¹ as two triangular solves: (L⁻ᴴ (L⁻ᵀ P)ᵀ)ᵀ
+    s = _matrix_transpose(solve_(_conj(lower_t), _matrix_transpose(solve_(lower_t, phi))))
     return _triangle_gradient(s, lower=not upper)
 
 
@@ -409,23 +467,33 @@ def _phi(x):
 
 
 def _cholesky_jvp(t, ans, a, upper):
-    """dL = L Φ(L⁻¹ dA L⁻ᵀ), dA the symmetric matrix of the triangle NumPy reads."""
-    lower = _matrix_transpose(ans) if upper else ans
+    """dL = L Φ(L⁻¹ dA L⁻ᴴ), dA the Hermitian matrix of the triangle NumPy reads (L's
+    diagonal stays real: that of L⁻¹ dA L⁻ᴴ is)."""
+    lower = _adjoint(ans) if upper else ans
     change = _symmetric_from_triangle(t, lower=not upper)
-    # L⁻¹ dA L⁻ᵀ = L⁻¹ (L⁻¹ dA)ᵀ, dA being symmetric
-    t_lower = lower @ _phi(solve_(lower, _matrix_transpose(solve_(lower, change))))
-    return _matrix_transpose(t_lower) if upper else t_lower
+    # L⁻¹ dA L⁻ᴴ = L⁻¹ (L⁻¹ dA)ᴴ, dA being Hermitian
+    inner = solve_(lower, _adjoint(solve_(lower, change)))
+    t_lower = lower @ _phi(_real_diagonal(inner))
+    return _adjoint(t_lower) if upper else t_lower
+
+
+def _real_diagonal(x):
+    """x with its diagonal's imaginary part (rounding, for a Hermitian x) dropped."""
+    if not _is_complex(x):
+        return x
+    diagonal = numpy.eye(shape_of(x)[-1], dtype=bool)
+    return where(diagonal, _real_part(x), x)
 
 
 cholesky_ = primitive("cholesky", lambda a, upper: numpy.linalg.cholesky(a, upper=upper),
-                      saves=ANSWER, vjp=_cholesky_vjp, jvp=_cholesky_jvp)
+                      saves=ANSWER, vjp=_cholesky_vjp, jvp=_cholesky_jvp, complex=True)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.cholesky)
 def cholesky(a, /, *, upper=False):
-    """ndgrad's differentiable numpy.linalg.cholesky: L with ``L @ L.T == a`` (or upper U
-    with ``U.T @ U == a``), reading a's lower (upper) triangle; the gradient is given to that
-    triangle (see the module's notes)."""
+    """ndgrad's differentiable numpy.linalg.cholesky: L with ``L @ L.conj().T == a`` (or
+    upper U with ``U.conj().T @ U == a``), reading a's lower (upper) triangle; the gradient
+    is given to that triangle (see the module's notes)."""
     return cholesky_(a, upper=bool(upper))
 
 
@@ -440,8 +508,10 @@ def _require_qr_derivative(mode, m, n):
 
 
 def _qr_vjp(g, ans, a, mode):
-    """For m >= n (Walter & Lehmann; PyTorch's formula): with M = R R̄ᵀ - Q̄ᵀ Q and
-    copyltu(M) its lower triangle mirrored, Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ."""
+    """For m >= n (Walter & Lehmann; PyTorch's formula), the transpose of _qr_jvp: with
+    N = R̄ Rᵀ - Qᵀ Q̄ and K its strict upper triangle, plus Re diag(N), plus the strict lower
+    triangle of Nᴴ (for real matrices: N's upper triangle mirrored),
+    Ā = (Q̄ + conj(Q) K) R⁻ᵀ."""
     q, r = ans
     g_q, g_r = g
     m, n = a.shape[-2:]                              # a is an Aval: shapes only
@@ -454,16 +524,18 @@ def _qr_vjp(g, ans, a, mode):
                                     "mode='reduced'")
         q, g_q, r, g_r = q[..., :n], g_q[..., :n], r[..., :n, :], g_r[..., :n, :]
     strict_lower, diagonal, strict_upper = _masks(n, q.dtype)
-    middle = r @ _matrix_transpose(g_r) - _matrix_transpose(g_q) @ q
-    copyltu = middle * (strict_lower + diagonal) + _matrix_transpose(middle) * strict_upper
+    middle = g_r @ _matrix_transpose(r) - _matrix_transpose(q) @ g_q
+    mirrored = (middle * strict_upper + _real_part(middle) * diagonal
+                + _adjoint(middle) * strict_lower)
     # B R⁻ᵀ = (R⁻¹ Bᵀ)ᵀ
-    return _matrix_transpose(solve_(r, _matrix_transpose(g_q + q @ copyltu)))
+    return _matrix_transpose(solve_(r, _matrix_transpose(g_q + _conj(q) @ mirrored)))
 
 
 def _qr_jvp(t, ans, a, mode):
-    """From dA = dQ R + Q dR: C = Qᵀ dA R⁻¹ is Ω = Qᵀ dQ, antisymmetric, plus dR R⁻¹, upper
-    triangular; so Ω is C's strictly lower triangle less its transpose, dR = (C - Ω) R and
-    dQ = Q Ω + (I - QQᵀ) dA R⁻¹."""
+    """From dA = dQ R + Q dR: C = Qᴴ dA R⁻¹ is Ω = Qᴴ dQ, anti-Hermitian, plus dR R⁻¹,
+    upper triangular with a real diagonal (LAPACK's R has one); so Ω is C's strictly lower
+    triangle less its conjugate transpose, plus i Im diag(C), dR = (C - Ω) R and
+    dQ = Q Ω + (I - QQᴴ) dA R⁻¹."""
     q, r = ans
     m, n = shape_of(a)[-2:]
     _require_qr_derivative(mode, m, n)
@@ -472,14 +544,16 @@ def _qr_jvp(t, ans, a, mode):
                                 "derivative: Q's last m - n columns are an arbitrary basis; "
                                 "use mode='reduced'")
     t_r_inverse = _matrix_transpose(solve_(_matrix_transpose(r), _matrix_transpose(t)))
-    c = _matrix_transpose(q) @ t_r_inverse
-    strict_lower = _masks(n, c.dtype)[0]
-    omega = c * strict_lower - _matrix_transpose(c * strict_lower)
+    c = _adjoint(q) @ t_r_inverse
+    strict_lower, diagonal, _ = _masks(n, c.dtype)
+    omega = c * strict_lower - _adjoint(c * strict_lower)
+    if _is_complex(c):
+        omega = omega + imag(c) * diagonal * 1j
     return q @ omega + (t_r_inverse - q @ c), (c - omega) @ r
 
 
 qr_ = primitive("qr", lambda a, mode: tuple(numpy.linalg.qr(a, mode=mode)),
-                saves={"answer", "shapes"}, vjp=_qr_vjp, jvp=_qr_jvp, n_outputs=2)
+                saves={"answer", "shapes"}, vjp=_qr_vjp, jvp=_qr_jvp, n_outputs=2, complex=True)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.qr)
@@ -505,42 +579,69 @@ def qr(a, mode="reduced"):
     return QRResult(*qr_(a, mode=mode))
 
 
+def _require_phase_invariant(v, g_v, name, what):
+    """Complex eigen- or singular vectors are unique up to a phase each (v_j e^(iθ_j)), which
+    NumPy picks by a convention of LAPACK's that the rules do not follow: the gradient is
+    that of a function that does not depend on the phases. ``g_v`` is the cotangent of the
+    vectors ``v`` (for svd, U's and V's together as ``v``, ``g_v``: sequences of two); it
+    is refused when a phase moves the loss, which it does by Im diag(vᵀ g_v), summed."""
+    pairs = list(zip(v, g_v)) if isinstance(v, tuple) else [(v, g_v)]
+    moved = bound = 0
+    for vectors, cotangent in pairs:
+        vectors, cotangent = numpy.asarray(raw(vectors)), numpy.asarray(raw(cotangent))
+        moved = moved + numpy.imag(numpy.sum(vectors * cotangent, axis=-2))
+        bound = bound + numpy.sum(numpy.abs(vectors) * numpy.abs(cotangent), axis=-2)
+    eps = numpy.finfo(pairs[0][0].dtype).eps
+    if numpy.any(numpy.abs(moved) > numpy.sqrt(eps) * (bound + eps)):
+        raise NoDerivativeError(
+            f"the gradient of {name} through complex {what} is defined only for functions "
+            f"that do not depend on their phases (each is unique up to a factor e^(iθ)), and "
+            f"this one does (by up to {numpy.max(numpy.abs(moved)):.3g}); use phase-invariant "
+            "quantities such as |v|² or v vᴴ")
+
+
 def _eigh_vjp(g, ans, a, UPLO, values_only):
-    """Ā = V (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ with F_ij = 1 / (w_j - w_i) off the diagonal;
-    with eigenvector cotangents, coinciding eigenvalues raise NoDerivativeError."""
+    """Ā = conj(V) (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ with F_ij = 1 / (w_j - w_i) off the diagonal,
+    given to the triangle read; with eigenvector cotangents, coinciding eigenvalues raise
+    NoDerivativeError (and, for complex vectors, a loss that depends on their phases)."""
     w, v = ans
     g_w, g_v = g
     middle = _diag_matrix(g_w)
     if not _is_constant_zero(g_v):
         _require_separated(w, "eigh", "eigenvectors")
+        if _is_complex(v):
+            _require_phase_invariant(v, g_v, "eigh", "eigenvectors")
         middle = middle + _reciprocal_gaps(w) * (_matrix_transpose(v) @ g_v)
-    return _triangle_gradient(v @ middle @ _matrix_transpose(v), lower=UPLO.upper() == "L")
+    return _triangle_gradient(_conj(v) @ middle @ _matrix_transpose(v),
+                              lower=UPLO.upper() == "L")
 
 
 def _eigh_jvp(t, ans, a, UPLO, values_only):
-    """With P = Vᵀ dA V (dA the symmetric matrix of the triangle NumPy reads) and F as in
-    _eigh_vjp: dw = diag(P), dV = V (F ∘ P)."""
+    """With P = Vᴴ dA V (dA the Hermitian matrix of the triangle NumPy reads) and F as in
+    _eigh_vjp: dw = diag(P) (real), dV = V (F ∘ P), which keeps each vector's phase."""
     w, v = ans
-    change = _matrix_transpose(v) @ _symmetric_from_triangle(t, lower=UPLO.upper() == "L") @ v
+    change = _adjoint(v) @ _symmetric_from_triangle(t, lower=UPLO.upper() == "L") @ v
+    t_w = _real_part(_diagonal(change))
     if _vectors_undefined(_coincidence(w, "eigh", "eigenvectors"), values_only):
-        return _diagonal(change), v * numpy.nan
-    return _diagonal(change), v @ (_reciprocal_gaps(w) * change)
+        return t_w, v * numpy.nan
+    return t_w, v @ (_reciprocal_gaps(w) * change)
 
 
 # values_only: the caller keeps the eigenvalues alone (see _vectors_undefined)
 eigh_ = primitive("eigh", lambda a, UPLO, values_only: tuple(numpy.linalg.eigh(a, UPLO=UPLO)),
-                  saves=ANSWER, vjp=_eigh_vjp, jvp=_eigh_jvp, n_outputs=2)
+                  saves=ANSWER, vjp=_eigh_vjp, jvp=_eigh_jvp, n_outputs=2, complex=True)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.eigh)
 def eigh(a, UPLO="L"):
     """ndgrad's differentiable numpy.linalg.eigh: ``(eigenvalues, eigenvectors)`` of a
-    symmetric matrix read from its ``UPLO`` triangle.
+    symmetric (Hermitian) matrix read from its ``UPLO`` triangle.
 
     The gradient through the eigenvectors divides by eigenvalue gaps: where two eigenvalues
     are closer than sqrt(eps) times their scale and a cotangent reaches the eigenvectors,
     it raises NoDerivativeError (in forward mode, whenever the input carries a tangent).
-    The eigenvalues' gradient is always defined (eigvalsh).
+    The eigenvalues' gradient is always defined (eigvalsh). Complex eigenvectors: gradients
+    of functions that do not depend on their phases only (see the module's notes).
     """
     return EighResult(*eigh_(a, UPLO=UPLO, values_only=False))
 
@@ -553,10 +654,87 @@ def eigvalsh(a, UPLO="L"):
     return eigh_(a, UPLO=UPLO, values_only=True)[0]
 
 
+def _require_distinct(values, name):
+    """Refuse the derivative of eig where two eigenvalues (in any order, complex) are within
+    sqrt(eps) times the largest magnitude: it divides by their gaps, and at a repeated
+    eigenvalue neither the eigenvectors nor the eigenvalues, as an ordered list, have one."""
+    values = numpy.asarray(raw(values))
+    n = values.shape[-1]
+    if n < 2 or values.size == 0:
+        return
+    gaps = numpy.abs(values[..., :, None] - values[..., None, :]) + numpy.where(
+        numpy.eye(n, dtype=bool), numpy.inf, 0)
+    smallest = numpy.min(gaps, axis=(-2, -1))
+    scale = numpy.max(numpy.abs(values), axis=-1)
+    if numpy.any(smallest <= numpy.sqrt(numpy.finfo(values.dtype).eps) * scale):
+        raise NoDerivativeError(
+            f"the gradient of {name} is undefined where two eigenvalues coincide (here they "
+            f"differ by {numpy.min(smallest):.3g}): it divides by their gaps. Keep the "
+            "eigenvalues apart, or use eigh/eigvalsh for a symmetric (Hermitian) matrix")
+
+
+def _eig_vjp(g, ans, a):
+    """The transpose of _eig_jvp: with V̄' = V̄ - conj(V) diag(Re diag(V̄ᵀ V)) (undoing the
+    renormalisation) and M = diag(w̄) + F ∘ (Vᵀ V̄'), Ā = V⁻ᵀ M Vᵀ."""
+    w, v = ans
+    g_w, g_v = g
+    _require_distinct(w, "eig")
+    middle = _diag_matrix(g_w)
+    if not _is_constant_zero(g_v):
+        if _is_complex(v):
+            _require_phase_invariant(v, g_v, "eig", "eigenvectors")
+        g_v = g_v - _conj(v) * _as_row(_real_part(reductions.sum(g_v * v, axis=-2)))
+        middle = middle + _reciprocal_gaps(w) * (_matrix_transpose(v) @ g_v)
+    v_t = _matrix_transpose(v)
+    return solve_(v_t, middle @ v_t)
+
+
+def _eig_jvp(t, ans, a):
+    """With A = V diag(w) V⁻¹, P = V⁻¹ dA V and F_ij = 1 / (w_j - w_i) off the diagonal:
+    dw = diag(P) and dV = V (F ∘ P), less each column's change of length (NumPy's vectors
+    have unit norm): dV_j -= V_j Re(V_jᴴ dV_j). A vector's phase is left as it is."""
+    w, v = ans
+    _require_distinct(w, "eig")
+    change = solve_(v, t @ v)
+    t_v = v @ (_reciprocal_gaps(w) * change)
+    t_v = t_v - v * _as_row(_real_part(reductions.sum(_conj(v) * t_v, axis=-2)))
+    return _diagonal(change), t_v
+
+
+# NumPy's dtypes: complex results, or real ones for a real matrix whose eigenvalues are real
+eig_ = primitive("eig", lambda a: tuple(numpy.linalg.eig(a)), saves=ANSWER, vjp=_eig_vjp,
+                 jvp=_eig_jvp, n_outputs=2, complex=True)
+
+
+@public(namespaces=("np.linalg",), numpy=numpy.linalg.eig)
+def eig(a):
+    """ndgrad's differentiable numpy.linalg.eig: ``(eigenvalues, eigenvectors)``, NumPy's
+    (unit-norm eigenvectors; complex, or real for a real matrix with real eigenvalues).
+
+    Each eigenvector is unique up to a factor e^(iθ) (a sign, if real) that NumPy fixes by a
+    convention the derivative does not follow: gradients through the eigenvectors are those
+    of functions that do not depend on it (|v|², v vᴴ, v diag(w) V⁻¹, ...), and a cotangent
+    that does is refused with NoDerivativeError (in reverse mode; forward mode cannot tell,
+    and its tangent of a vector's phase is arbitrary). Where two eigenvalues coincide
+    (closer than sqrt(eps) times their scale) the gradient raises NoDerivativeError.
+    """
+    return EigResult(*eig_(a))
+
+
+@public(namespaces=("np.linalg",), numpy=numpy.linalg.eigvals)
+def eigvals(a):
+    """ndgrad's differentiable numpy.linalg.eigvals (the eigenvalues eig computes, in its
+    order): gradient V⁻ᵀ diag(w̄) Vᵀ, undefined (NoDerivativeError) where two eigenvalues
+    coincide."""
+    return eig_(a)[0]
+
+
 def _svd_vjp(g, ans, a, full_matrices, hermitian, values_only):
-    """Townsend (2016), with F_ij = 1 / (s_j² - s_i²) off the diagonal:
-    Ā = U [diag(s̄) + (F ∘ (UᵀŪ - ŪᵀU)) S + S (F ∘ (VᵀV̄ - V̄ᵀV))] Vᵀ
-        + (I - UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ)."""
+    """Townsend (2016), with F_ij = 1 / (s_j² - s_i²) off the diagonal, X = UᵀŪ and
+    Y = VᵀV̄ (V̄ = V̄hᴴ, the cotangent of V = Vhᴴ):
+    Ā = conj(U) [diag(s̄) + (F ∘ (X - Xᴴ)) S + S (F ∘ (Y - Yᴴ)) + i Im diag(X) S⁻¹] Vᵀ
+        + (I - conj(U) Uᵀ) Ū S⁻¹ Vᵀ + conj(U) S⁻¹ V̄h (I - conj(V) Vᵀ);
+    the Im diag(X) term (complex only) is the transpose of the phase the JVP gives U."""
     u, s, vh = ans
     g_u, g_s, g_vh = g
     m, n = a.shape[-2:]                              # a is an Aval: shapes only
@@ -568,30 +746,39 @@ def _svd_vjp(g, ans, a, full_matrices, hermitian, values_only):
                                     "gradient through the singular vectors beyond min(M, N) "
                                     "(an arbitrary basis); use full_matrices=False")
         u, g_u, vh, g_vh = u[..., :k], g_u[..., :k], vh[..., :k, :], g_vh[..., :k, :]
+    u_c, v_t = _conj(u), _conj(vh)                   # conj(U) and Vᵀ
     if _is_constant_zero(g_u) and _is_constant_zero(g_vh):
-        grad = u @ _diag_matrix(g_s) @ vh
+        grad = u_c @ _diag_matrix(g_s) @ v_t
     else:
         _require_separated(s, "svd", "singular vectors")
-        v, g_v = _matrix_transpose(vh), _matrix_transpose(g_vh)
-        u_t = _matrix_transpose(u)
-        gaps = _reciprocal_gaps(s * s)
-        middle = (_diag_matrix(g_s) + (gaps * (u_t @ g_u - _matrix_transpose(g_u) @ u))
-                  * _as_row(s) + _as_column(s) * (gaps * (vh @ g_v - g_vh @ v)))
-        grad = u @ middle @ vh
-        problem = _zero_singular_value(s, m, n)
+        complex_vectors = _is_complex(u)
+        if complex_vectors:
+            _require_phase_invariant((u, _adjoint(vh)), (g_u, _adjoint(g_vh)), "svd",
+                                     "singular vectors")
+        problem = _zero_singular_value(s, m, n, complex_vectors)
         if problem is not None:
             raise NoDerivativeError(problem)
-        if m > k:                                    # + (I - UUᵀ) Ū S⁻¹ Vᵀ
-            grad = grad + ((g_u - u @ (u_t @ g_u)) / _as_row(s)) @ vh
-        elif n > k:                                  # + U S⁻¹ V̄ᵀ (I - VVᵀ)
-            grad = grad + u @ ((g_vh - (g_vh @ v) @ vh) / _as_column(s))
+        u_t = _matrix_transpose(u)
+        x, y = u_t @ g_u, v_t @ _adjoint(g_vh)
+        gaps = _reciprocal_gaps(s * s)
+        middle = (_diag_matrix(g_s) + (gaps * (x - _adjoint(x))) * _as_row(s)
+                  + _as_column(s) * (gaps * (y - _adjoint(y))))
+        if complex_vectors:
+            middle = middle + _diag_matrix(imag(_diagonal(x)) * 1j / s)
+        grad = u_c @ middle @ v_t
+        if m > k:                                    # + (I - conj(U) Uᵀ) Ū S⁻¹ Vᵀ
+            grad = grad + ((g_u - u_c @ (u_t @ g_u)) / _as_row(s)) @ v_t
+        elif n > k:                                  # + conj(U) S⁻¹ V̄h (I - conj(V) Vᵀ)
+            grad = grad + u_c @ ((g_vh - (g_vh @ _matrix_transpose(vh)) @ v_t)
+                                 / _as_column(s))
     return _triangle_gradient(grad, lower=True) if hermitian else grad
 
 
 def _svd_jvp(t, ans, a, full_matrices, hermitian, values_only):
-    """With P = Uᵀ dA V and F as in _svd_vjp: dS = diag(P),
-    dU = U (F ∘ (P S + S Pᵀ)) + (I - UUᵀ) dA V S⁻¹ and dV = V (F ∘ (S P + Pᵀ S))
-    + (I - VVᵀ) dAᵀ U S⁻¹."""
+    """With P = Uᴴ dA V and F as in _svd_vjp: dS = Re diag(P),
+    dU = U (F ∘ (P S + S Pᴴ) + i Im diag(P) S⁻¹) + (I - UUᴴ) dA V S⁻¹ and
+    dV = V (F ∘ (S P + Pᴴ S)) + (I - VVᴴ) dAᴴ U S⁻¹: the phase a pair of complex singular
+    vectors turns by goes to U's vector (V's keeps its phase)."""
     u, s, vh = ans
     m, n = shape_of(a)[-2:]
     if full_matrices and m != n:
@@ -601,28 +788,31 @@ def _svd_jvp(t, ans, a, full_matrices, hermitian, values_only):
                                 "(or compute_uv=False for the values alone)")
     if hermitian:
         t = _symmetric_from_triangle(t, lower=True)
-    v = _matrix_transpose(vh)
-    change = _matrix_transpose(u) @ t @ v
-    t_s = _diagonal(change)
+    v = _adjoint(vh)
+    change = _adjoint(u) @ t @ v
+    t_s = _real_part(_diagonal(change))
+    complex_vectors = _is_complex(u)
     problem = (_coincidence(s, "svd", "singular vectors")
-               or _zero_singular_value(s, m, n))
+               or _zero_singular_value(s, m, n, complex_vectors))
     if _vectors_undefined(problem, values_only):
         return u * numpy.nan, t_s, vh * numpy.nan
     gaps, row, column = _reciprocal_gaps(s * s), _as_row(s), _as_column(s)
-    change_t = _matrix_transpose(change)
-    t_u = u @ (gaps * (change * row + column * change_t))
-    t_v = v @ (gaps * (column * change + change_t * row))
+    change_h = _adjoint(change)
+    t_u = u @ (gaps * (change * row + column * change_h))
+    t_v = v @ (gaps * (column * change + change_h * row))
+    if complex_vectors:
+        t_u = t_u + u * _as_row(imag(_diagonal(change)) * 1j / s)
     if m > n:
         t_u = t_u + (t @ v - u @ change) / row
     elif n > m:
-        t_v = t_v + (_matrix_transpose(t) @ u - v @ change_t) / row
-    return t_u, t_s, _matrix_transpose(t_v)
+        t_v = t_v + (_adjoint(t) @ u - v @ change_h) / row
+    return t_u, t_s, _adjoint(t_v)
 
 
 # values_only: the caller keeps the singular values alone (see _vectors_undefined)
 svd_ = primitive("svd", lambda a, full_matrices, hermitian, values_only: tuple(numpy.linalg.svd(
     a, full_matrices=full_matrices, hermitian=hermitian)), saves={"answer", "shapes"},
-    vjp=_svd_vjp, jvp=_svd_jvp, n_outputs=3)
+    vjp=_svd_vjp, jvp=_svd_jvp, n_outputs=3, complex=True)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.svd)
@@ -635,7 +825,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     the extra columns that full_matrices=True adds to a non-square matrix's U or Vh; in
     forward mode, which cannot tell whether U and Vh are used, each of these raises when
     the input carries a tangent (compute_uv=False never does). hermitian=True reads the
-    lower triangle, as NumPy.
+    lower triangle, as NumPy. Complex singular vectors: gradients of functions that do not
+    depend on their phases only, and a zero singular value raises NoDerivativeError (see
+    the module's notes).
     """
     if not compute_uv:
         return svd_(a, full_matrices=False, hermitian=bool(hermitian), values_only=True)[1]

@@ -13,7 +13,7 @@ from .._axes import ndim_of, normalize_axis, shape_of
 from .._ndarray import ndarray, to_numpy
 from .._primitive import MULTILINEAR, OTHER_INPUTS, primitive
 from .._publish import public
-from .elementwise import multiply
+from .elementwise import conjugate, multiply
 from .shape import astype, reshape_, swapaxes, transpose_
 
 
@@ -127,14 +127,13 @@ def _contract_axes(a, b, a_axis, b_axis):
 
 @public(numpy=numpy.vdot)
 def vdot(a, b):
-    """ndgrad's differentiable numpy.vdot: the dot product of the flattened arrays.
-    Differs from NumPy: complex arrays are refused (NumPy conjugates ``a``)."""
-    if to_numpy(a).dtype.kind == "c" or to_numpy(b).dtype.kind == "c":
-        raise TypeError("vdot of complex arrays is not supported by ndgrad (it conjugates the "
-                        "first operand); use real arrays")
+    """ndgrad's differentiable numpy.vdot: the dot product of the flattened arrays, ``a``
+    conjugated if complex (as NumPy)."""
     if int(numpy.prod(shape_of(a))) != int(numpy.prod(shape_of(b))):
         raise ValueError(f"vdot: cannot take the dot product of arrays of shapes "
                          f"{shape_of(a)} and {shape_of(b)}: their sizes differ")
+    if to_numpy(a).dtype.kind == "c":
+        a = conjugate(a)
     return tensordot_(reshape_(a, shape=(-1,)), reshape_(b, shape=(-1,)), axes=((0,), (0,)))
 
 

@@ -25,15 +25,15 @@ signbit = primitive("signbit", numpy.signbit, public="np", nondiff=True)
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """ndgrad's numpy.isclose: ``|a - b| <= atol + rtol * |b|`` elementwise, a boolean
     array."""
-    return constants(numpy.isclose(data_of(a), data_of(b), rtol=rtol, atol=atol,
-                                   equal_nan=equal_nan))
+    return constants(numpy.isclose(data_of(a), data_of(b), rtol=data_of(rtol),
+                                   atol=data_of(atol), equal_nan=equal_nan))
 
 
 @public(numpy=numpy.allclose)
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """ndgrad's numpy.allclose: whether isclose holds everywhere, a Python bool."""
-    return bool(numpy.allclose(data_of(a), data_of(b), rtol=rtol, atol=atol,
-                               equal_nan=equal_nan))
+    return bool(numpy.allclose(data_of(a), data_of(b), rtol=data_of(rtol),
+                               atol=data_of(atol), equal_nan=equal_nan))
 
 
 @public(numpy=numpy.array_equal)

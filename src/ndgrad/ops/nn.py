@@ -10,7 +10,7 @@ import operator
 import numpy
 
 from .._axes import ndim_of, normalize_axes, normalize_axis, shape_of
-from .._ndarray import _wrap, default_dtype, ndarray, raw
+from .._ndarray import _wrap, default_dtype, ndarray, prepare_write, raw
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
 from .._publish import public
 from .._state import STATE
@@ -454,6 +454,9 @@ def _update_running_statistics(x, axes, running_mean, running_var, momentum):
         if not isinstance(data, numpy.ndarray):
             raise TypeError("batch_norm: running_mean and running_var must be arrays, "
                             "updated in place while training")
+        if isinstance(running, ndarray):
+            prepare_write(running)
+            data = running._data
         data[...] = momentum * data + (1 - momentum) * batch
         if isinstance(running, ndarray):
             running._version[0] += 1

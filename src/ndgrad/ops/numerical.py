@@ -6,14 +6,15 @@ All but interp are composites of the shape ops, arithmetic and least squares, wr
 NumPy writes them (the same operations in the same order, so the values are NumPy's), and
 differentiable where NumPy's function is: gradient is linear in the samples, trapezoid in the
 samples and smooth in the coordinates, polyfit smooth in x, y and the weights at constant
-rank. Spacings, sample coordinates of interp and conditions are constants: an array being
-differentiated there raises NoDerivativeError, never a silently zero gradient.
+rank. Spacings and conditions are constants: an array being differentiated there raises
+NoDerivativeError, never a silently zero gradient.
 
 interp is one primitive: the forward is numpy.interp itself, and its rules are the
 derivatives of the piecewise-linear interpolant, written with ndgrad's ops so they can be
 differentiated again. In x the slope of the segment x falls in (0 outside the table, where
 the value is the constant ``left``/``right``; at a knot, the segment to its right); in fp the
-two hat-function weights of that segment.
+two hat-function weights of that segment; in xp the derivatives of that segment's line in
+its two ends.
 """
 
 from __future__ import annotations
@@ -198,22 +199,24 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 # -- interpolation ---------------------------------------------------------------------------
 def _segments(x, xp, left, right):
     """For each point of ``x``: the table rows of its segment (lo, hi), its place t in the
-    segment (0 at lo, 1 at hi; a function of x, so differentiable), the slope factor
-    1/(xp[hi] - xp[lo]) inside the table (0 outside) and whether fp reaches it at all (not
-    where ``left``/``right`` replace the value)."""
-    data = numpy.asarray(raw(x))
-    n = xp.shape[0]
-    below, above = data < xp[0], data > xp[-1]
+    segment (0 at lo, 1 at hi), the slope factor 1/(xp[hi] - xp[lo]) inside the table (0
+    outside) and whether fp reaches it at all (not where ``left``/``right`` replace the
+    value). place and factor are written with ndgrad's ops on x and xp, so the rules built
+    from them differentiate again; the segments themselves are found on the data."""
+    data, knots = numpy.asarray(raw(x)), numpy.asarray(raw(xp))
+    n = knots.shape[0]
+    below, above = data < knots[0], data > knots[-1]
     reached = ~((below & (left is not None)) | (above & (right is not None)))
     if n == 1:
         zero = numpy.zeros(data.shape, numpy.intp)
         return zero, zero, numpy.zeros(data.shape), numpy.zeros(data.shape), reached
-    lo = numpy.clip(numpy.searchsorted(xp, data, side="right") - 1, 0, n - 2)
-    inside = ~below & ~above
-    width = xp[lo + 1] - xp[lo]
-    with numpy.errstate(divide="ignore", invalid="ignore"):
-        factor = numpy.where(inside, 1.0 / width, 0.0)
-    place = where_(inside, (x - xp[lo]) * factor, above.astype(numpy.float64))
+    lo = numpy.clip(numpy.searchsorted(knots, data, side="right") - 1, 0, n - 2)
+    start = getitem_(xp, key=lo)
+    width = getitem_(xp, key=lo + 1) - start
+    # inside the table and on a segment of nonzero width (a repeated last knot has none)
+    inside = ~below & ~above & (numpy.asarray(raw(width)) != 0)
+    factor = where_(inside, 1.0 / where_(inside, width, 1.0), 0.0)
+    place = where_(inside, (x - start) * factor, above.astype(numpy.float64))
     return lo, lo + 1, place, factor, reached
 
 
@@ -222,30 +225,43 @@ def _interp_slope(fp, lo, hi, factor):
 
 
 def _interp_pullback(g, ans, inputs, params, wanted):
-    x, fp = inputs
-    xp, left, right = params["xp"], params["left"], params["right"]
-    lo, hi, place, factor, reached = _segments(x, xp, left, right)
-    grad_x = grad_fp = None
+    x, fp, xp = inputs
+    lo, hi, place, factor, reached = _segments(x, xp, params["left"], params["right"])
+    slope = _interp_slope(fp, lo, hi, factor)
+    grad_x = grad_fp = grad_xp = None
     if wanted[0]:
-        grad_x = g * _interp_slope(fp, lo, hi, factor)
+        grad_x = g * slope
     if wanted[1]:
-        shape = (xp.shape[0],)
+        shape = (fp.shape[0],)
         grad_fp = (scatter_add(g * ((1.0 - place) * reached), shape=shape, key=lo, basic=False)
                    + scatter_add(g * (place * reached), shape=shape, key=hi, basic=False))
-    return grad_x, grad_fp
+    if wanted[2]:
+        # f = fp[lo] + t (fp[hi] - fp[lo]), t = (x - xp[lo]) / (xp[hi] - xp[lo]):
+        # df/dxp[lo] = slope (t - 1), df/dxp[hi] = -slope t (slope is 0 outside the table)
+        shape = (xp.shape[0],)
+        weighted = g * slope
+        grad_xp = (scatter_add(weighted * (place - 1.0), shape=shape, key=lo, basic=False)
+                   - scatter_add(weighted * place, shape=shape, key=hi, basic=False))
+    return grad_x, grad_fp, grad_xp
 
 
 def _interp_pushforward(tangents, ans, inputs, params):
-    (x, fp), (t_x, t_fp) = inputs, tangents
-    lo, hi, place, factor, reached = _segments(x, params["xp"], params["left"],
-                                               params["right"])
+    (x, fp, xp), (t_x, t_fp, t_xp) = inputs, tangents
+    lo, hi, place, factor, reached = _segments(x, xp, params["left"], params["right"])
+    slope = _interp_slope(fp, lo, hi, factor)
     parts = []
     if t_x is not None:
-        parts.append(t_x * _interp_slope(fp, lo, hi, factor))
+        parts.append(t_x * slope)
     if t_fp is not None:
         parts.append(getitem_(t_fp, key=lo) * ((1.0 - place) * reached)
                      + getitem_(t_fp, key=hi) * (place * reached))
-    return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    if t_xp is not None:
+        parts.append(slope * (getitem_(t_xp, key=lo) * (place - 1.0)
+                              - getitem_(t_xp, key=hi) * place))
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 interp_: Primitive = primitive(
@@ -255,18 +271,21 @@ interp_: Primitive = primitive(
 
 @public(numpy=numpy.interp)
 def interp(x, xp, fp, left=None, right=None, period=None):
-    """ndgrad's numpy.interp, differentiable in ``x`` and ``fp``: the piecewise-linear
-    interpolant of the table (xp, fp) at x, float64 as NumPy's.
+    """ndgrad's numpy.interp, differentiable in ``x``, ``xp`` and ``fp``: the
+    piecewise-linear interpolant of the table (xp, fp) at x, float64 as NumPy's.
 
     The derivative in x is the slope of the segment x lies in (at a knot, the segment to its
     right; at the last knot, the last segment) and 0 outside the table, where the value is
     ``left``/``right`` (fp's end values by default); in fp, the two hat-function weights of
-    that segment. ``xp``, ``left``, ``right`` and ``period`` are constants
-    (NoDerivativeError if one is being differentiated)."""
-    xp = constant_data(xp, "interp's xp (the sample points)")
+    that segment; in xp, what moving the segment's two ends does to the line through them
+    (0 outside the table). The order of xp, found on its values, is a constant, as it is
+    for sort. ``left``, ``right`` and ``period`` are constants (NoDerivativeError if one is
+    being differentiated)."""
     left, right = (None if bound is None else constant_data(bound, f"interp's {name}")[()]
                    for name, bound in (("left", left), ("right", right)))
-    x, fp = asarray(x), asarray(fp)
+    x, xp, fp = asarray(x), asarray(xp), asarray(fp)
+    if xp.dtype.kind not in "fc":
+        xp = astype(xp, numpy.float64)       # a table of integers is read as float64
     if period is not None:
         period = constant_data(period, "interp's period")[()]
         if period == 0:
@@ -278,14 +297,15 @@ def interp(x, xp, fp, left=None, right=None, period=None):
             raise ValueError("fp and xp are not of the same length")
         # NumPy's periodic table: the points mod period, sorted, one wrapped copy each side
         x = remainder(astype(x, numpy.float64), period)
-        xp = xp.astype(numpy.float64) % period
-        order = numpy.argsort(xp)
-        xp = xp[order]
+        xp = remainder(astype(xp, numpy.float64), period)
+        order = numpy.argsort(raw(xp))
+        xp = getitem_(xp, key=order)
         fp = getitem_(fp, key=order)
-        xp = numpy.concatenate((xp[-1:] - period, xp, xp[:1] + period))
+        xp = concatenate_(getitem_(xp, key=slice(-1, None)) - period, xp,
+                          getitem_(xp, key=slice(None, 1)) + period, axis=0)
         fp = concatenate_(getitem_(fp, key=slice(-1, None)), fp,
                           getitem_(fp, key=slice(None, 1)), axis=0)
-    return interp_(x, fp, xp=xp, left=left, right=right)
+    return interp_(x, fp, xp, left=left, right=right)
 
 
 # -- polynomials -----------------------------------------------------------------------------
@@ -312,13 +332,15 @@ def vander(x, N=None, increasing=False):
     n = x.shape[0] if N is None else int(N)
     dtype = numpy.promote_types(x.dtype, int)
     ones = numpy.ones((x.shape[0], min(n, 1)), dtype=dtype)
+    x = astype(x, dtype, copy=False)          # the powers in the result's precision, as NumPy
     if n > 1:
         powers = cumprod(broadcast_to_(reshape_(x, shape=(-1, 1)), shape=(x.shape[0], n - 1)),
                          axis=1)
         columns = concatenate_(ones, powers, axis=1)
     else:
-        columns = asarray(ones)
-    columns = astype(columns, dtype, copy=False)
+        # still a function of x (with derivative zero): a gradient through it is zeros, not
+        # a NotRecordedError
+        columns = where_(numpy.ones(ones.shape, dtype=bool), ones, reshape_(x, shape=(-1, 1)))
     return columns if increasing else getitem_(columns, key=(slice(None), slice(None, None, -1)))
 
 
@@ -455,6 +477,8 @@ def piecewise(x, condlist, funclist, *args, **kw):
     The gradient flows through the functions, which may be any ndgrad computations."""
     x = asarray(x)
     n_functions = len(funclist)
+    if isinstance(condlist, ndarray):       # NumPy's test below reads it as NumPy's own
+        condlist = constant_data(condlist, "piecewise's condition")
     if numpy.isscalar(condlist) or (
             not isinstance(condlist[0], (list, numpy.ndarray, ndarray)) and x.ndim != 0):
         condlist = [condlist]

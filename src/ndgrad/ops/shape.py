@@ -15,7 +15,7 @@ import numpy
 from numpy.exceptions import AxisError
 
 from .._axes import broadcast_shapes, ndim_of, normalize_axes, normalize_axis, shape_of
-from .._ndarray import _wrap, ndarray
+from .._ndarray import _wrap, integral_index, ndarray, prepare_write
 from .._primitive import LINEAR, NOTHING, SHAPES, Primitive, primitive
 from .._publish import public
 from .._shaping import astype_, broadcast_to_, reshape_, transpose_
@@ -166,17 +166,17 @@ getitem_: Primitive = primitive(
 
 
 def _index_of(key):
-    """An index with ndgrad arrays unwrapped and boolean masks turned into integer arrays
-    (so one code path handles masks, and scatter_add accumulates)."""
+    """An index with ndgrad arrays unwrapped, float arrays of whole numbers made integer
+    arrays (as MXNet takes them) and boolean masks turned into integer arrays (so one code
+    path handles masks, and scatter_add accumulates)."""
     parts = key if isinstance(key, tuple) else (key,)
     out = []
     for part in parts:
         if isinstance(part, ndarray):
             part = part._data
         if isinstance(part, list):
-            part = numpy.asarray(part)
-            if part.dtype.kind == "f" and part.size == 0:
-                part = part.astype(numpy.intp)
+            part = numpy.asarray(part)      # an empty list is float64: whole, so intp below
+        part = integral_index(part)         # MXNet's float labels as indices
         if isinstance(part, numpy.ndarray):
             if part.dtype == numpy.bool_:
                 if part.ndim:               # a 0-d mask (x[True]) adds an axis: NumPy's job
@@ -319,6 +319,7 @@ def put_along_axis(arr, indices, values, axis):
     except InPlaceModifiedError as error:
         raise InPlaceModifiedError(f"{error}; the graph-safe form of put_along_axis is "
                                    "y = x.at[index].set(values)") from None
+    prepare_write(target)
     numpy.put_along_axis(target._data, getattr(indices, "_data", indices),
                          getattr(values, "_data", values), axis)
     target._version[0] += 1
@@ -377,7 +378,7 @@ def at_least(a, ndim):
     atleast_1d/2d/3d place them (in front, except that atleast_3d puts one behind)."""
     shape = shape_of(a)
     if len(shape) >= ndim:
-        return asarray(a)
+        return reshape_(asarray(a), shape=shape)   # a new array, as in MXNet (copy-on-write)
     if ndim == 3 and shape:
         return reshape_(a, shape=(1,) * (2 - len(shape)) + shape + (1,))
     return reshape_(a, shape=(1,) * (ndim - len(shape)) + shape)

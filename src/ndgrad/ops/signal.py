@@ -291,3 +291,52 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     if mode == "valid" and _valid_swap("correlate2d", shape_of(in1), shape_of(in2)):
         result = _conjugate_if_complex(result)
     return result
+
+
+# -- NumPy's one-dimensional convolve and correlate ------------------------------------------
+def _sequences(name, a, v, mode):
+    """NumPy's operands: 0-d taken as length 1, anything else must be 1-D and non-empty."""
+    a, v = asarray(a), asarray(v)
+    if mode not in _MODES:
+        raise ValueError(f"np.{name}: mode must be 'full', 'same' or 'valid', not {mode!r}")
+    for label, x in (("a", a), ("v", v)):
+        if ndim_of(x) > 1:
+            raise ValueError(f"np.{name}: {label} must be one-dimensional, not of shape "
+                             f"{shape_of(x)}; use ndgrad.scipy.signal.{name} for n-d arrays")
+        if 0 in shape_of(x):
+            raise ValueError(f"np.{name}: {label} cannot be empty")
+    return [x if ndim_of(x) else x.reshape(1) for x in (a, v)]
+
+
+def _sequence_window(mode, longer, shorter, inverted):
+    """NumPy's window of the full result (length longer + shorter - 1): 'valid' where the
+    shorter operand fits inside, 'same' the longer one's length, starting shorter // 2 in
+    (numpy computes with the operands swapped and reverses when ``inverted``)."""
+    if mode == "full":
+        return 0, longer + shorter - 1
+    if mode == "valid":
+        return shorter - 1, longer - shorter + 1
+    return (shorter // 2 if inverted else shorter - 1 - shorter // 2), longer
+
+
+@public("convolve", numpy=numpy.convolve)
+def np_convolve(a, v, mode="full"):
+    """ndgrad's differentiable numpy.convolve: the discrete convolution of two 1-D
+    sequences, ``(a * v)[n] = sum_m a[m] v[n - m]``, in NumPy's modes ('full', 'same': the
+    longer operand's length, 'valid': where one covers the other)."""
+    a, v = _sequences("convolve", a, v, mode)
+    n1, n2 = shape_of(a)[0], shape_of(v)[0]
+    start, length = _sequence_window(mode, max(n1, n2), min(n1, n2), inverted=False)
+    return convolve_window(a, v, start=(start,), shape=(length,),
+                           method=_method("auto", a, v, (length,)))
+
+
+@public("correlate", numpy=numpy.correlate)
+def np_correlate(a, v, mode="valid"):
+    """ndgrad's differentiable numpy.correlate: ``c[k] = sum_n a[n + k] conj(v[n])`` of two
+    1-D sequences, in NumPy's modes ('valid' by default, 'same', 'full')."""
+    a, v = _sequences("correlate", a, v, mode)
+    n1, n2 = shape_of(a)[0], shape_of(v)[0]
+    start, length = _sequence_window(mode, max(n1, n2), min(n1, n2), inverted=n1 < n2)
+    return convolve_window(a, _reversed_conjugate(v), start=(start,), shape=(length,),
+                           method=_method("auto", a, v, (length,)))
