@@ -15,7 +15,7 @@ demo: $(PY)
 
 test: $(PY)
 	$(PIP) -e ".[dev]"
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: $(PY)
 	$(PIP) -e ".[dev]"
@@ -35,6 +35,7 @@ bench: $(PY)
 	$(PY) bench/transforms.py
 	$(PY) bench/safety.py
 	$(PY) bench/core.py
+	$(PY) bench/aliasing.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis src/*.egg-info

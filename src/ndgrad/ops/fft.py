@@ -318,8 +318,9 @@ def _shifts(x, axes, sign):
     if axes is None:
         axes = tuple(range(len(shape)))
     if isinstance(axes, (int, numpy.integer)):
-        return roll(x, sign * (shape[axes] // 2), int(axes))
-    axes = tuple(axes)
+        axis = normalize_axis(axes, len(shape))      # AxisError out of range, as NumPy
+        return roll(x, sign * (shape[axis] // 2), axis)
+    axes = tuple(normalize_axis(axis, len(shape)) for axis in axes)
     return roll(x, tuple(sign * (shape[axis] // 2) for axis in axes), axes)
 
 
