@@ -393,6 +393,65 @@ def triangle_of(a, lower=False, trans=0, unit_diagonal=False):
     return t
 
 
+def banded_dense(ab, lower, upper):
+    """The matrix LAPACK's band storage ``ab`` holds, one diagonal at a time."""
+    n = ab.shape[1]
+    a = numpy.zeros((n, n), dtype=ab.dtype)
+    for offset in range(-lower, upper + 1):        # diagonal j - i = offset
+        row = upper - offset
+        for j in range(max(offset, 0), min(n, n + offset)):
+            a[j - offset, j] = ab[row, j]
+    return a
+
+
+def solve_banded_reference(ab, b, l_and_u):
+    return numpy.linalg.solve(banded_dense(ab, *l_and_u), b)
+
+
+@st.composite
+def banded_shapes(draw, variant):
+    lower, upper = variant["l_and_u"]
+    n = draw(st.integers(1, MAX_SIDE))
+    k = draw(st.integers(0, 2))
+    return (lower + upper + 1, n), (n,) if k == 0 else (n, k)
+
+
+def banded(rng, shapes):
+    """Band storage with entries in [-0.5, 0.5] and a right-hand side; the rows add
+    ``diagonal_row`` to the main diagonal, making the matrix strictly diagonally dominant."""
+    ab_shape, b_shape = shapes
+    return [rng.uniform(-0.5, 0.5, ab_shape), rng.standard_normal(b_shape)]
+
+
+def diagonal_row(ab, l_and_u):
+    """A constant adding l + u + 1 to the main diagonal's row (index u) of band storage."""
+    shift = numpy.zeros(ab.shape)
+    shift[l_and_u[1]] = sum(l_and_u) + 1
+    return shift
+
+
+def sylvester_reference(a, b, q):
+    m, n = q.shape
+    dtype = numpy.result_type(a, b, q)
+    dtype = dtype if dtype.kind in "fc" else numpy.float64     # float32 stays float32
+    eye_m, eye_n = numpy.eye(m, dtype=dtype), numpy.eye(n, dtype=dtype)
+    operator = numpy.kron(a, eye_n) + numpy.kron(eye_m, b.T)
+    return numpy.linalg.solve(operator, q.reshape(-1)).reshape(m, n)
+
+
+@st.composite
+def sylvester_shapes(draw):
+    m, n = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    return (m, m), (n, n), (m, n)
+
+
+def sylvester_operands(rng, shapes):
+    """A near 2 I and B near I: the eigenvalues of A + B (as a Kronecker sum) near 3."""
+    (m, _), (n, _), q_shape = shapes
+    return [rng.uniform(-0.3, 0.3, (m, m)) + 2 * numpy.eye(m),
+            rng.uniform(-0.3, 0.3, (n, n)) + numpy.eye(n), rng.standard_normal(q_shape)]
+
+
 def solve_triangular_reference(a, b, **kwargs):
     t = triangle_of(a, **kwargs)
     if b.ndim == 1:
@@ -663,6 +722,17 @@ ROWS: tuple[OpSpec, ...] = (
            nargs=2, sample=per_operand(_complexified(invertible), _complexified(normal)),
            variants=({}, {"lower": True, "trans": "C"}, {"trans": 1, "unit_diagonal": True}),
            shapes=lambda v: square_and_vector_or_matrix()),
+    OpSpec("solve_banded", "scipy.linalg.solve_banded",
+           lambda ab, b, l_and_u: scipy_linalg.solve_banded(
+               l_and_u, ab + diagonal_row(ab, l_and_u), b),
+           lambda ab, b, l_and_u: solve_banded_reference(
+               ab + diagonal_row(ab, l_and_u), b, l_and_u),
+           ("solve", "getitem", "where"), nargs=2, sample=banded,
+           variants=({"l_and_u": (0, 0)}, {"l_and_u": (1, 1)}, {"l_and_u": (2, 0)},
+                     {"l_and_u": (0, 2)}), shapes=banded_shapes),
+    OpSpec("solve_sylvester", "scipy.linalg.solve_sylvester", scipy_linalg.solve_sylvester,
+           sylvester_reference, ("solve",), nargs=3, sample=sylvester_operands,
+           shapes=lambda v: sylvester_shapes()),
     OpSpec("scipy-solve", "scipy.linalg.solve", scipy_linalg.solve, scipy_solve_reference,
            ("solve",), nargs=2, sample=per_operand(invertible, normal),
            variants=({}, {"transposed": True}, {"assume_a": "sym"},

@@ -1,11 +1,12 @@
-"""Matrix functions and triangular solves (ndgrad.scipy.linalg): expm, sqrtm and
-solve_triangular, and SciPy's spellings of inv, det, solve and cholesky.
+"""Matrix functions and structured solves (ndgrad.scipy.linalg): expm, sqrtm,
+solve_triangular, solve_banded and solve_sylvester, and SciPy's spellings of inv, det, solve
+and cholesky.
 
 The forwards are NumPy only (SciPy is never imported): expm by scaling and squaring with
 Higham's degree-13 Padé approximant, sqrtm by the scaled Denman-Beavers iteration. Their
 rules are written with ndgrad ops, so they differentiate again; both functions are
 holomorphic, so for complex matrices the rules are the real ones with plain transposes
-(docs/complex.md's convention).
+(the convention of docs/autograd.md, "Complex numbers").
 """
 
 from __future__ import annotations
@@ -224,6 +225,59 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         if mode == "C" and to_numpy(a).dtype.kind == "c":
             matrix = _conj(matrix)
     return decompositions.solve(matrix, b)
+
+
+@public(namespaces=("scipy.linalg",))
+def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
+    """ndgrad's differentiable scipy.linalg.solve_banded: x with ``a x = b`` for the banded
+    matrix ``a`` that ``ab`` holds in LAPACK's band storage, ``a[i, j] = ab[u + i - j, j]``
+    for the ``l`` diagonals below and ``u`` above. Differentiable in ``ab`` (the entries
+    outside the band storage's matrix get no gradient) and ``b``. Differs from SciPy: the
+    band matrix is solved as a dense one (same result, no banded speed-up)."""
+    try:
+        lower, upper = (int(count) for count in l_and_u)
+    except (TypeError, ValueError):
+        raise ValueError(f"solve_banded: l_and_u must be a pair of counts (l, u), not "
+                         f"{l_and_u!r}") from None
+    ab_shape = shape_of(ab)
+    if len(ab_shape) != 2 or ab_shape[0] != lower + upper + 1:
+        raise ValueError(f"solve_banded: ab of shape {ab_shape} does not hold the "
+                         f"{lower + upper + 1} = l + u + 1 diagonals of (l, u) = "
+                         f"({lower}, {upper}); ab has one row per diagonal")
+    n = ab_shape[1]
+    if ndim_of(b) not in (1, 2) or shape_of(b)[0] != n:
+        raise ValueError(f"solve_banded: b of shape {shape_of(b)} does not fit a matrix of "
+                         f"order {n}")
+    if check_finite:
+        _require_finite("solve_banded", ab, b)
+    rows, columns = numpy.indices((n, n))
+    diagonal = upper + rows - columns                  # ab's row holding a[i, j]
+    band = (diagonal >= 0) & (diagonal <= lower + upper)
+    dense = where(band, ab[numpy.clip(diagonal, 0, lower + upper), columns], 0)
+    return decompositions.solve(dense, b)
+
+
+@public(namespaces=("scipy.linalg",))
+def solve_sylvester(a, b, q):
+    """ndgrad's differentiable scipy.linalg.solve_sylvester: X with ``A X + X B = Q``, for
+    A (m, m), B (n, n), Q (m, n), differentiable in all three. Solved as the linear system
+    (A ⊗ I + I ⊗ Bᵀ) vec(X) = vec(Q) in m n unknowns (SciPy uses Bartels-Stewart), so meant
+    for small matrices; a singular system (A and -B sharing an eigenvalue) raises
+    LinAlgError."""
+    a_shape, b_shape, q_shape = shape_of(a), shape_of(b), shape_of(q)
+    m, n = (a_shape[-1] if a_shape else 0), (b_shape[-1] if b_shape else 0)
+    if a_shape != (m, m) or b_shape != (n, n) or q_shape != (m, n):
+        raise ValueError(f"solve_sylvester: a must be (m, m), b (n, n) and q (m, n), not "
+                         f"{a_shape}, {b_shape} and {q_shape}")
+    # operator[i, j, k, l] = a[i, k] δ(j, l) + δ(i, k) b[l, j], so that
+    # sum over (k, l) of operator[i, j, k, l] X[k, l] = (A X + X B)[i, j]
+    dtype = numpy.result_type(to_numpy(a), to_numpy(b), to_numpy(q))
+    dtype = dtype if dtype.kind in "fc" else numpy.dtype(numpy.float64)   # as SciPy
+    operator = (reshape_(a, shape=(m, 1, m, 1)) * numpy.eye(n, dtype=dtype).reshape(1, n, 1, n)
+                + numpy.eye(m, dtype=dtype).reshape(m, 1, m, 1)
+                * reshape_(_matrix_transpose(b), shape=(1, n, 1, n)))
+    x = solve_(reshape_(operator, shape=(m * n, m * n)), reshape_(q, shape=(m * n, 1)))
+    return reshape_(x, shape=(m, n))
 
 
 def _hermitian_from_triangle(a, lower, conjugate):
