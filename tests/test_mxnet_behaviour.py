@@ -7,6 +7,7 @@ kept here as a literal: the tests need no MXNet. Where ndgrad deliberately diffe
 """
 
 import math
+import warnings
 
 import numpy
 import pytest
@@ -830,3 +831,26 @@ def test_boolean_masks_and_other_indices_keep_numpys_meaning():
 
 def test_ndgrad_is_importable_as_mx():
     assert ndgrad.nd.array([1, 2]).context == ndgrad.cpu()
+
+
+def test_round_of_an_array_is_an_array_as_in_mxnet():
+    # MXNet 1.9.1: round(np.array(2.6)) -> array(3.), round(np.array(2.567), 1) -> array(2.6),
+    # round(np.array([2.6, 1.2])) -> array([3., 1.])
+    assert repr(round(np.array(2.6))) == "array(3.)"
+    assert repr(round(np.array(2.567), 1)) == "array(2.6)"
+    assert repr(round(np.array([2.6, 1.2]))) == "array([3., 1.])"
+
+
+def test_pick_takes_an_index_that_keeps_the_axis_and_whole_floats():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    # MXNet 1.9.1: npx.pick(x, np.array([[0], [1]]), axis=1) -> [1. 4.]
+    assert npx.pick(x, np.array([[0], [1]]), axis=1).tolist() == [1.0, 4.0]
+    assert npx.pick(x, np.array([0.0, 1.0]), axis=1).tolist() == [1.0, 4.0]
+    with pytest.raises(IndexError, match="whole numbers"):
+        npx.pick(x, np.array([0.5, 1.0]), axis=1)
+
+
+def test_sigmoid_of_nan_is_nan_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert numpy.isnan(npx.sigmoid(np.array([numpy.nan])).asnumpy()).all()

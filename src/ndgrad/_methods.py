@@ -63,6 +63,10 @@ def bind(namespace: dict[str, Any]) -> None:
     ndarray.conj = ndarray.conjugate = _method(namespace["conjugate"])
     ndarray.real = property(namespace["real"], doc="The real part (differentiable).")
     ndarray.imag = property(namespace["imag"], doc="The imaginary part (differentiable).")
+    rounded = namespace["round"]
+    # round(x) of an array is an array, of any shape, as MXNet's (NumPy: 0-d only, a scalar)
+    ndarray.__round__ = lambda self, ndigits=None: rounded(self, 0 if ndigits is None
+                                                           else ndigits)
     # NumPy's sort and partition methods work in place (np.sort, np.partition copy)
     ndarray.sort = _in_place(namespace["sort"], namespace["copy"])
     extra = {

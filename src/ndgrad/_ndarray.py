@@ -397,6 +397,7 @@ class ndarray(metaclass=_ArrayType):
     # operators are class attributes with their self operand: Python looks them up on the class.
     __add__: ClassVar[Callable[[ndarray, Any], ndarray]]
     __radd__: ClassVar[Callable[[ndarray, Any], ndarray]]
+    __round__: ClassVar[Callable[..., ndarray]]
     __sub__: ClassVar[Callable[[ndarray, Any], ndarray]]
     __rsub__: ClassVar[Callable[[ndarray, Any], ndarray]]
     __mul__: ClassVar[Callable[[ndarray, Any], ndarray]]

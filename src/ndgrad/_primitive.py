@@ -237,7 +237,8 @@ class Primitive:
             result._index = 0
             result._version = [0]
             if self.view and kind is ndarray and result._data.base is not None:
-                if self.view is COPY_ON_WRITE:
+                # first-order rules only read their results: they need no copy-on-write
+                if self.view is COPY_ON_WRITE and not state.raw_rules:
                     borrow(result, first)
                 else:
                     share_version(result, first)
@@ -254,7 +255,7 @@ class Primitive:
         if self.view and isinstance(args[0], ndarray):
             for part, result in zip(out, results):
                 if part.base is not None:
-                    if self.view is COPY_ON_WRITE:
+                    if self.view is COPY_ON_WRITE and not state.raw_rules:
                         borrow(result, args[0])
                     else:
                         share_version(result, args[0])

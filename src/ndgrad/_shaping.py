@@ -108,7 +108,7 @@ def fit_gradient(g: Any, shape: tuple[int, ...], dtype: numpy.dtype) -> Any:
     if g.shape != shape:
         g = sum_to_shape(g, shape=shape)
     if g.dtype != dtype:
-        # a real operand of a complex computation gets the real part (docs/complex.md)
+        # a real operand of a complex computation gets the real part (docs/autograd.md)
         g = astype_(real(g) if g.dtype.kind == "c" and dtype.kind != "c" else g, dtype=dtype)
     return g
 

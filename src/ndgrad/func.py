@@ -138,7 +138,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
     A complex output is refused unless ``holomorphic=True``, which declares ``f``
     holomorphic: the gradient is then its complex derivative ``f'(z)``, as in JAX. For a real
-    loss of complex arguments the gradient is ``df/dx - i df/dy`` (docs/complex.md)."""
+    loss of complex arguments the gradient is ``df/dx - i df/dy`` (docs/autograd.md)."""
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         nested = STATE.recording

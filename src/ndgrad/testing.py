@@ -41,7 +41,7 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any],
     f : callable
         Takes one ndgrad array per entry of ``args`` and returns one ndgrad array.
         Complex arguments are perturbed in the real and imaginary directions (the
-        convention of docs/complex.md: the gradient of a real f is df/dx - i df/dy).
+        convention of docs/autograd.md: the gradient of a real f is df/dx - i df/dy).
     args : sequence of array_like, or one array
         The point to check at, one entry per argument of ``f``. Floating-point arrays keep
         their dtype; all arguments are perturbed together. Pass float64 for a tight check:
@@ -195,7 +195,7 @@ def _vjp(heads: list, variables: list, v: list, create_graph: bool) -> list:
 
 def _inner(xs: Sequence[Any], ys: Sequence[Any]) -> float:
     """Re sum(x * y), the pairing under which a VJP is the transpose of the JVP in the
-    complex convention of docs/complex.md (for real arrays, the dot product)."""
+    complex convention of docs/autograd.md (for real arrays, the dot product)."""
     total = 0.0
     for x, y in zip(xs, ys):
         x, y = numpy.asarray(x), numpy.asarray(y)

@@ -4,7 +4,7 @@ ops on complex operands, and real functions computed through complex values.
 
 Every check of the table applies (see specs.py), with complex directions: finite differences
 perturb complex operands in the real and imaginary directions, so the convention of
-docs/complex.md (the gradient of a real f of z = x + iy is df/dx - i df/dy, as JAX and HIPS
+docs/autograd.md (the gradient of a real f of z = x + iy is df/dx - i df/dy, as JAX and HIPS
 autograd) is what is checked, against the pairing Re sum(a * b). Operands stay away from 0
 and from both axes, where the branch cuts of log, sqrt and the arc functions lie."""
 

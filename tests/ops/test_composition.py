@@ -72,7 +72,7 @@ def as_numpy(values) -> list[numpy.ndarray]:
 
 def inner(xs, ys) -> float:
     """Re sum(x * y): the pairing under which the VJP is the JVP's transpose, for complex
-    values too (docs/complex.md); the dot product for real ones."""
+    values too (docs/autograd.md); the dot product for real ones."""
     return float(sum(numpy.real(numpy.sum(x.astype(numpy.result_type(x, numpy.float64))
                                           * y.astype(numpy.result_type(y, numpy.float64))))
                      for x, y in zip(as_numpy(xs), as_numpy(ys))))

@@ -19,7 +19,7 @@ eigen- or singular values, the arbitrary basis that full_matrices=True or mode='
 add to a non-square matrix) the call raises NoDerivativeError, except for eigvalsh and
 svd(compute_uv=False), whose values' tangent is defined (see _vectors_undefined).
 
-Complex matrices (docs/complex.md's convention: the gradient of a real L is dL/dx - i dL/dy,
+Complex matrices (docs/autograd.md's convention: the gradient of a real L is dL/dx - i dL/dy,
 and a holomorphic function's rules are its real ones with plain transposes) are
 differentiable through inv, det, slogdet (its sign too), solve, cholesky, qr, eig, eigvals,
 eigh, eigvalsh, svd and pinv; lstsq refuses them (TypeError). A Hermitian matrix is read

@@ -113,7 +113,7 @@ reciprocal = primitive(
     vjp=lambda g, ans, x: -g * ans * ans,
     doc="ndgrad's differentiable numpy.reciprocal: 1/x, with gradient -1/x^2 (inf at 0). On "
         "integers it is NumPy's integer reciprocal, which carries no gradient.")
-# -- complex numbers (docs/complex.md: the gradient of a real f of z = x + iy is
+# -- complex numbers (docs/autograd.md: the gradient of a real f of z = x + iy is
 # df/dx - i df/dy, as in JAX and HIPS autograd; np.real is declared with the core) ---------------
 conjugate: Primitive = primitive("conjugate", numpy.conjugate, public="np", aliases=("conj",),
                                  saves=NOTHING, jvp=LINEAR,
@@ -139,7 +139,7 @@ angle_: Primitive = primitive("angle", lambda z, deg: numpy.angle(z, deg=deg), j
 def angle(z, deg=False):
     """ndgrad's differentiable numpy.angle: the argument of z, in radians (degrees with
     ``deg=True``). Its gradient, -i conj(z) / |z|^2 in the complex convention of
-    docs/complex.md, is 0 at z = 0; for real z it is 0 (the angle jumps between 0 and pi)."""
+    docs/autograd.md, is 0 at z = 0; for real z it is 0 (the angle jumps between 0 and pi)."""
     return angle_(z, deg=bool(deg))
 
 

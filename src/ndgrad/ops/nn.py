@@ -10,7 +10,7 @@ import operator
 import numpy
 
 from .._axes import ndim_of, normalize_axes, normalize_axis, shape_of
-from .._ndarray import _wrap, default_dtype, ndarray, prepare_write, raw
+from .._ndarray import _wrap, default_dtype, integral_index, ndarray, prepare_write, raw
 from .._primitive import ANSWER, ELEMENTWISE, INPUTS, primitive
 from .._publish import public
 from .._state import STATE
@@ -32,7 +32,8 @@ def _sigmoid(x):
     # exp(-log(1 + exp(-x))) never overflows, for large |x| of either sign; the answer has
     # the operand's dtype, a Python number's (as an array) too
     x = numpy.asarray(x)
-    return numpy.exp(-numpy.logaddexp(0, -x)).astype(x.dtype, copy=False)
+    with numpy.errstate(invalid="ignore"):      # nan in, nan out, silently (as SciPy's expit)
+        return numpy.exp(-numpy.logaddexp(0, -x)).astype(x.dtype, copy=False)
 
 
 sigmoid = primitive("sigmoid", _sigmoid, public="npx", saves=ANSWER, jvp=ELEMENTWISE,
@@ -178,8 +179,14 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip"):
     differentiable in ``data``. ``mode`` "clip" clamps out-of-range indices, "wrap" wraps."""
     shape = shape_of(data)
     axis = normalize_axis(axis, len(shape))
-    positions = numpy.asarray(index).astype(numpy.int64)
+    positions = integral_index(numpy.asarray(raw(index)))
+    if positions.dtype.kind not in "iub":
+        raise IndexError(f"pick: index must hold integers (or whole floats), not "
+                         f"{positions.dtype}")
+    positions = positions.astype(numpy.int64)
     expected = shape[:axis] + shape[axis + 1:]
+    if positions.shape == shape[:axis] + (1,) + shape[axis + 1:]:
+        positions = positions.reshape(expected)      # MXNet takes the axis kept, as 1
     if positions.shape != expected:
         raise ValueError(f"pick: index has shape {positions.shape} but data of shape {shape} "
                          f"along axis {axis} needs {expected}")
