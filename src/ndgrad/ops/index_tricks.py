@@ -31,10 +31,10 @@ def constants(found):
     return _wrap(numpy.asarray(found), ndarray)
 
 
-class AxisConcatenator:
-    """``np.r_[...]`` and ``np.c_[...]``: NumPy's index-expression concatenation, keeping the
-    operands' gradients (see the module docstring). Matrix output ('r' and 'c' directives)
-    is not supported: ndgrad has no matrix type."""
+class _IndexTrick:
+    """An object that is indexed, not called (``np.r_[...]``), standing for NumPy's."""
+
+    example = ""            # an index expression for the error message
 
     def __init__(self, name, numpy_form):
         self._name = name
@@ -44,8 +44,16 @@ class AxisConcatenator:
         return f"ndgrad.np.{self._name}"
 
     def __call__(self, *args, **kwargs):
-        raise TypeError(f"np.{self._name} is indexed, not called: write np.{self._name}[a, b, "
-                        "1:3]")
+        raise TypeError(f"np.{self._name} is indexed, not called: write "
+                        f"np.{self._name}[{self.example}]")
+
+
+class AxisConcatenator(_IndexTrick):
+    """``np.r_[...]`` and ``np.c_[...]``: NumPy's index-expression concatenation, keeping the
+    operands' gradients (see the module docstring). Matrix output ('r' and 'c' directives)
+    is not supported: ndgrad has no matrix type."""
+
+    example = "a, b, 1:3"
 
     def __getitem__(self, key):
         items = list(key) if isinstance(key, tuple) else [key]
@@ -89,20 +97,11 @@ publish(r_, "r_")
 publish(c_, "c_")
 
 
-class GridMaker:
+class GridMaker(_IndexTrick):
     """``np.mgrid[...]`` and ``np.ogrid[...]``: NumPy's dense and open grids, as constant
     ndgrad arrays (of NumPy's dtype)."""
 
-    def __init__(self, name, numpy_form):
-        self._name = name
-        self._numpy = numpy_form
-
-    def __repr__(self):
-        return f"ndgrad.np.{self._name}"
-
-    def __call__(self, *args, **kwargs):
-        raise TypeError(f"np.{self._name} is indexed, not called: write np.{self._name}[0:5, "
-                        "0:3]")
+    example = "0:5, 0:3"
 
     def __getitem__(self, key):
         return constants(self._numpy[key])
