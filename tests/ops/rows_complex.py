@@ -55,6 +55,10 @@ ROWS: tuple[OpSpec, ...] = (
            sample=per_operand(normal, complex_off_axes)),
     OpSpec("real-through-complex", "np.real", rotation,
            lambda x: numpy.real(x * numpy.exp(1j * x)), ("multiply", "exp", "real")),
+    # the Euclidean (Frobenius) norm of complex values: sqrt(sum |z|^2), real
+    OpSpec("linalg.norm-complex", "np.linalg.norm", np.linalg.norm, numpy.linalg.norm,
+           ("norm",), sample=complex_off_axes,
+           variants=({}, {"axis": -1}, {"axis": 0, "keepdims": True})),
     OpSpec("sum-complex", "np.sum", np.sum, numpy.sum, ("sum",), sample=complex_off_axes,
            variants=AXES[:3]),
     OpSpec("prod-complex", "np.prod", np.prod, numpy.prod, ("prod",), sample=complex_off_axes,

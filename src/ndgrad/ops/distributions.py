@@ -51,6 +51,8 @@ def _promoted(*values):
     weak, float64 where all are integers or bools (as SciPy computes them)."""
     dtype = numpy.result_type(*(raw(v) if not isinstance(v, (list, tuple)) else numpy.asarray(v)
                                 for v in values))
+    if dtype.kind == "c":
+        raise TypeError(f"scipy.stats: the distributions take real numbers, not {dtype}")
     dtype = dtype if dtype.kind == "f" else numpy.dtype(numpy.float64)
     return [asarray(v, dtype=dtype) for v in values]
 

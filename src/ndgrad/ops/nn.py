@@ -181,7 +181,7 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip"):
     axis = normalize_axis(axis, len(shape))
     positions = integral_index(numpy.asarray(raw(index)))
     if positions.dtype.kind not in "iub":
-        raise IndexError(f"pick: index must hold integers (or whole floats), not "
+        raise TypeError(f"pick: index must hold integers (or whole floats), not "
                          f"{positions.dtype}")
     positions = positions.astype(numpy.int64)
     expected = shape[:axis] + shape[axis + 1:]

@@ -10,9 +10,10 @@ from .._axes import kept_shape, ndim_of, normalize_axes, normalize_axis, shape_o
 from .._ndarray import to_numpy
 from .._primitive import primitive
 from .._publish import public
+from .._shaping import real
 from . import reductions
 from .decompositions import svd
-from .elementwise import absolute, where
+from .elementwise import absolute, conjugate, where
 from .reductions import spread_over
 from .shape import astype, reshape_, transpose_
 
@@ -23,18 +24,28 @@ def _nonzero_norm(ans):
     return where(ans == 0, 1, ans)
 
 
+def _euclidean_norm(x, axis, keepdims):
+    squares = (x * numpy.conj(x)).real if x.dtype.kind == "c" else x * x
+    return numpy.sqrt(numpy.sum(squares, axis=axis, keepdims=keepdims))
+
+
+def _conjugated(x):
+    return conjugate(x) if x.dtype.kind == "c" else x
+
+
+# ||z|| of complex z: d||z|| = Re(sum conj(z) dz) / ||z||, so the gradient is conj(z) / ||z||
 def _euclidean_vjp(g, ans, x, axis, keepdims):
     g = spread_over(g, x.shape, axis, keepdims)
-    return g * x / spread_over(_nonzero_norm(ans), x.shape, axis, keepdims)
+    return g * _conjugated(x) / spread_over(_nonzero_norm(ans), x.shape, axis, keepdims)
 
 
 def _euclidean_jvp(t, ans, x, axis, keepdims):
-    return reductions.sum_(x * t, axis=axis, keepdims=keepdims) / _nonzero_norm(ans)
+    change = reductions.sum_(_conjugated(x) * t, axis=axis, keepdims=keepdims)
+    return (real(change) if x.dtype.kind == "c" else change) / _nonzero_norm(ans)
 
 
-euclidean_norm_ = primitive(
-    "norm", lambda x, axis, keepdims: numpy.sqrt(numpy.sum(x * x, axis=axis, keepdims=keepdims)),
-    saves={"inputs", "answer"}, vjp=_euclidean_vjp, jvp=_euclidean_jvp)
+euclidean_norm_ = primitive("norm", _euclidean_norm, saves={"inputs", "answer"}, complex=True,
+                            vjp=_euclidean_vjp, jvp=_euclidean_jvp)
 
 
 @public(namespaces=("np.linalg",), numpy=numpy.linalg.norm)

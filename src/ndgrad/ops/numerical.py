@@ -284,6 +284,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     left, right = (None if bound is None else constant_data(bound, f"interp's {name}")[()]
                    for name, bound in (("left", left), ("right", right)))
     x, xp, fp = asarray(x), asarray(xp), asarray(fp)
+    if x.dtype.kind == "c" or xp.dtype.kind == "c":      # NumPy refuses them too
+        raise TypeError(f"interp: x and xp must be real (fp may be complex), not "
+                        f"{x.dtype} and {xp.dtype}")
     if xp.dtype.kind not in "fc":
         xp = astype(xp, numpy.float64)       # a table of integers is read as float64
     if period is not None:

@@ -1189,8 +1189,12 @@ logit = primitive("logit", _real(_logit), public="scipy.special", jvp=ELEMENTWIS
 
 
 def as_float(x):
-    """``x`` as an ndarray of a float dtype: SciPy computes integers and bools in float64."""
+    """``x`` as an ndarray of a float dtype: SciPy computes integers and bools in float64.
+    Complex numbers are refused: the functions that call this one are real ones."""
     x = x if isinstance(x, ndarray) else asarray(x)
+    if x.dtype.kind == "c":
+        raise TypeError(f"this function takes real numbers, not {x.dtype}; pass the real "
+                        "part (np.real(x)) or the magnitude (np.abs(x))")
     return x.astype(numpy.float64) if x.dtype.kind in "biu" else x
 
 
