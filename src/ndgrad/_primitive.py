@@ -186,6 +186,15 @@ class Primitive:
         self.n_outputs = n_outputs
         self.doc = doc or f"ndgrad's differentiable {name}."
 
+    # help(np.sin) and Jupyter's np.sin? show the op's doc, not this class's (the class's
+    # docstring above is for readers of this module)
+    __doc__ = property(lambda self: self.doc)  # type: ignore[assignment]
+
+    def __get__(self, instance: Any, owner: Any = None) -> Primitive:
+        """Never bound, as a class attribute either; the method makes a primitive a routine
+        to pydoc, which then documents it as a function (with its doc)."""
+        return self
+
     def __repr__(self) -> str:
         return f"<ndgrad primitive {self.name}>"
 
@@ -541,12 +550,31 @@ def primitive(name: str, forward: Callable[..., Any], *, public: str | Iterable[
     if namespaces:
         if numpy is None:
             numpy = _numpy_function(name, forward)
+        if "doc" not in rules:
+            prim.doc = published_doc(f"{namespaces[0]}.{name}", numpy, not prim.nondiff)
         for published in (name, *aliases):
             REGISTRY.add(prim, published, namespaces=namespaces,
                          numpy=numpy if published == name else None)
     elif aliases or numpy is not None:
         raise TypeError(f"primitive {name!r}: aliases= and numpy= publish it; name public=")
     return prim
+
+
+def published_doc(label: str, numpy_function: Any, differentiable: bool) -> str:
+    """The doc of a published function that has none of its own ("np.sin"): what it is (the
+    summary line of NumPy's function, where there is one), and "differentiable" where that
+    is known (a primitive's rules; docs/differentiation.md lists every function)."""
+    label = label.replace("np.", "numpy.", 1) if label.startswith("np.") else label
+    what = "ndgrad's differentiable" if differentiable else "ndgrad's"
+    first = numpy_function[0] if isinstance(numpy_function, tuple) else numpy_function
+    paragraphs = (getattr(first, "__doc__", None) or "").strip().split("\n\n")
+    if paragraphs and "(" in paragraphs[0].split("\n")[0]:   # a ufunc's opens with its call
+        paragraphs = paragraphs[1:]
+    summary = paragraphs[0].replace("\n", " ").strip() if paragraphs else ""
+    if not summary:
+        return f"{what} {label}."
+    return (f"{what} {label}: {summary}\n\nIt takes and returns ndgrad arrays, with NumPy's "
+            f"parameters; see NumPy's documentation of {label} for them.")
 
 
 _FAST_OPERANDS = (ndarray, int, float)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._ndarray import holds_history, write_out
+from ._primitive import published_doc
 from ._registry import REGISTRY
 from ._shaping import as_operand
 
@@ -28,6 +29,9 @@ def publish(fn: Callable[..., Any], name: str | None = None, *,
         wrapped = _with_out(_packing_lists(fn))
         _WRAPPED[fn] = _WRAPPED[wrapped] = wrapped
     namespaces = tuple(namespaces)
+    if not getattr(wrapped, "__doc__", None) and numpy is not None:
+        wrapped.__doc__ = published_doc(f"{namespaces[0]}.{name or fn.__name__}", numpy,
+                                        differentiable=False)
     for alias in aliases:
         REGISTRY.add(wrapped, alias, namespaces=namespaces)
     return REGISTRY.add(wrapped, name or fn.__name__, namespaces=namespaces, numpy=numpy)

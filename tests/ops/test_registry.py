@@ -148,3 +148,19 @@ def test_piecewise_constant_float_results_have_gradient_zero(function):
         y = function(x)
     y.backward()
     numpy.testing.assert_array_equal(x.grad.asnumpy(), [0.0, 0.0, 0.0])
+
+
+def test_help_shows_what_each_public_function_does():
+    """help(np.sin) and Jupyter's np.sin? show the function's own doc, never the Primitive
+    machinery's (the class's parameters, vjp=, pullback=)."""
+    import inspect
+    import pydoc
+    undocumented, machinery = [], []
+    for name, function in public_functions().items():
+        doc = inspect.getdoc(function)
+        if not doc:
+            undocumented.append(name)
+        elif "pullback" in pydoc.render_doc(function):
+            machinery.append(name)
+    assert undocumented == []
+    assert machinery == []
