@@ -1,4 +1,4 @@
-"""autograd.checkpoint and autograd.detect_anomaly."""
+"""autograd.checkpoint, autograd.detect_anomaly and autograd.find_nan."""
 
 import numpy
 import pytest
@@ -106,3 +106,44 @@ def test_nan_operands_are_not_blamed_on_the_next_op():
     with autograd.detect_anomaly():
         y = np.sin(f64([numpy.nan]))           # the NaN came from the data, not from sin
     assert numpy.isnan(y.asnumpy()).all()
+
+
+# -- autograd.find_nan: where a gradient's NaN comes from --------------------------------------
+def safe_sqrt_wrong(x):
+    return np.where(x > 0, np.sqrt(x), 0.0).sum()          # the where trap at x <= 0
+
+
+def test_find_nan_names_the_op_and_line_and_recognises_the_where_trap():
+    x = np.array([-1.0, 0.0, 4.0])
+    with numpy.errstate(invalid="ignore"):                 # the forward's own NaN, as NumPy
+        report = autograd.find_nan(safe_sqrt_wrong, x)
+    assert report.op == "sqrt" and report.where_trap
+    assert "test_memory_and_debugging.py" in report.line and "np.sqrt(x)" in report.line
+    text = str(report)
+    assert "where trap" in text and "np.where(cond, np.sqrt(np.where(cond, x, 1.0)), 0.0)" in text
+    numpy.testing.assert_array_equal(numpy.isnan(report.gradients[0].asnumpy()),
+                                     [True, True, False])
+    assert x._node is None and x.grad is None               # the argument is left alone
+
+
+def test_the_double_where_fix_has_no_nan():
+    def fixed(x):
+        positive = x > 0
+        return np.where(positive, np.sqrt(np.where(positive, x, 1.0)), 0.0).sum()
+    report = autograd.find_nan(fixed, np.array([-1.0, 0.0, 4.0]))
+    assert report.op is None and "no NaN" in str(report)
+    numpy.testing.assert_allclose(report.gradients[0].asnumpy(), [0.0, 0.0, 0.25])
+
+
+def test_find_nan_of_a_singular_slope_outside_where_is_no_trap():
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        report = autograd.find_nan(lambda x: np.log(x).sum(), np.array([0.0, 1.0]))
+    assert report.op == "log" and not report.where_trap
+    assert "where trap" not in str(report)
+
+
+def test_find_nan_refuses_what_it_cannot_differentiate():
+    with pytest.raises(TypeError, match="function to differentiate first"):
+        autograd.find_nan(np.array([1.0]), np.array([1.0]))
+    with pytest.raises(TypeError, match="must be an ndgrad array"):
+        autograd.find_nan(lambda x: x.sum(), [1.0])

@@ -81,3 +81,72 @@ class AnomalyWatcher(Watcher):
 
 
 ANOMALY = AnomalyWatcher()
+
+
+# -- where a gradient's NaN comes from -------------------------------------------------------
+class NanTrace(Watcher):
+    """``autograd.find_nan``'s watcher: the user's line of each node recorded, and, in the
+    backward pass, the first derivative rule that returns NaN or inf from a finite gradient;
+    the branches of ``where`` nodes, to recognise the where trap."""
+
+    __slots__ = ("branches", "found", "origins")
+
+    def __init__(self) -> None:
+        self.origins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.branches: weakref.WeakSet = weakref.WeakSet()
+        self.found: tuple[Any, bool] | None = None
+
+    def after_call(self, primitive: Any, args: Sequence[Any], params: dict,
+                   results: tuple) -> None:
+        node = results[0]._node if results else None
+        if node is not None and node.primitive is primitive and node not in self.origins:
+            self.origins[node] = user_line()
+
+    def after_rule(self, node: Any, received: Any, operand_grads: Sequence[Any]) -> None:
+        if self.found is not None:
+            return
+        if node.name == "where":            # where(condition, x, y): x's and y's nodes
+            self.branches.update(parent for parent in node.parents[1:] if parent is not None)
+        received = received if isinstance(received, (list, tuple)) else [received]
+        received = [g for g in received if g is not None]
+        bad = [g for g in operand_grads if g is not None and not _finite(g)]
+        if bad and _all_finite(received):
+            self.found = (node, node in self.branches and _zero_where_bad(received, bad))
+
+
+def _zero_where_bad(received: list, bad: list) -> bool:
+    """Whether the gradient received is 0 where the rule's answer is not finite: 0 times an
+    infinite slope, the signature of a branch that np.where did not take."""
+    incoming = numpy.asarray(getattr(received[0], "_data", received[0]))
+    outgoing = numpy.asarray(getattr(bad[0], "_data", bad[0]))
+    if incoming.shape == outgoing.shape:
+        return bool(numpy.all(incoming[~numpy.isfinite(outgoing)] == 0))
+    return bool(numpy.any(incoming == 0))
+
+
+class NanReport:
+    """What ``autograd.find_nan`` found: ``op`` (the primitive whose derivative made the
+    first NaN or inf of the backward pass, or None), ``line`` (where its forward value was
+    computed), ``where_trap`` (whether it is the where trap), ``gradients`` (one per
+    argument). ``str()`` explains it, with the fix for the where trap."""
+
+    def __init__(self, op: str | None, line: str | None, where_trap: bool,
+                 gradients: list) -> None:
+        self.op, self.line, self.where_trap, self.gradients = op, line, where_trap, gradients
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        if self.op is None:
+            return "no NaN or inf: every gradient of the backward pass is finite"
+        text = (f"the first NaN or inf of the backward pass comes from the derivative of "
+                f"'{self.op}', computed at {self.line}: the gradient it received was finite")
+        if self.where_trap:
+            text += (f". It is the where trap: '{self.op}' feeds np.where, whose branch not "
+                     f"taken receives a gradient of 0; there '{self.op}' has an infinite or "
+                     "undefined slope, and 0 times it is NaN. Make the branch not taken "
+                     "safe as well, with a second where on its input: "
+                     f"np.where(cond, np.{self.op}(np.where(cond, x, 1.0)), 0.0), where 1.0 "
+                     f"is any value at which '{self.op}' is smooth")
+        return text

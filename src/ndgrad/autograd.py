@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import _engine
-from ._anomaly import ANOMALY
+from ._anomaly import ANOMALY, NanReport, NanTrace
 from ._custom import attach, checkpoint
 from ._explain import Explanation, explain
 from ._ndarray import ndarray
@@ -42,6 +42,7 @@ __all__ = [
     "checkpoint",
     "detect_anomaly",
     "explain",
+    "find_nan",
     "grad",
     "is_recording",
     "is_training",
@@ -235,6 +236,40 @@ class Function:
         an input has none), for forward mode. Without it, forward mode through this Function
         raises NoDerivativeError."""
         raise NotImplementedError
+
+
+def find_nan(fn: Any, *args: Any, head_grad: Any = None) -> NanReport:
+    """Where the NaN or inf in the gradients of ``fn(*args)`` (with respect to each of
+    ``args``) comes from: the op whose derivative first made one in the backward pass, and
+    the source line of its forward value; recognises the where trap
+    (``np.where(x > 0, np.sqrt(x), 0)`` at ``x <= 0``) and prints its fix. It records ``fn``
+    afresh (its own variables: the arrays given are not changed); nothing is watched when it
+    is not called.
+
+    >>> report = autograd.find_nan(lambda x: np.where(x > 0, np.sqrt(x), 0.0).sum(), x)
+    >>> print(report)   # ... derivative of 'sqrt' ... It is the where trap ...
+    """
+    if not callable(fn):
+        raise TypeError(f"find_nan takes the function to differentiate first, not "
+                        f"{type(fn).__name__}: autograd.find_nan(f, x)")
+    variables = []
+    for position, arg in enumerate(args):
+        if not isinstance(arg, ndarray):
+            raise TypeError(f"find_nan: argument {position} must be an ndgrad array, not "
+                            f"{type(arg).__name__}")
+        variable = arg.detach().copy()
+        variable.attach_grad()
+        variables.append(variable)
+    trace = NanTrace()
+    with watching(trace):
+        with record():
+            out = fn(*variables)
+        gradients = grad(out, variables, head_grads=head_grad)
+    if trace.found is None:
+        return NanReport(None, None, False, gradients)
+    node, trap = trace.found
+    line = trace.origins.get(node, "an unknown line")
+    return NanReport(node.name, line, trap, gradients)
 
 
 @contextmanager
