@@ -147,3 +147,39 @@ def test_find_nan_refuses_what_it_cannot_differentiate():
         autograd.find_nan(np.array([1.0]), np.array([1.0]))
     with pytest.raises(TypeError, match="must be an ndgrad array"):
         autograd.find_nan(lambda x: x.sum(), [1.0])
+
+
+# -- autograd.kinks: where the derivative is not unique -----------------------------------------
+def test_kinks_lists_every_tie_and_kink_with_its_line_count_and_convention():
+    x = np.array([0.0, 1.0, 1.0, -2.0])
+
+    def f(x):
+        return (np.abs(x) + npx.relu(x) + np.maximum(x, 1.0) + np.clip(x, 0.0, 1.0)).sum() \
+            + np.max(x) + (np.sort(x) * np.arange(4)).sum() + np.where(x > 0, x, -x).sum()
+
+    report = autograd.kinks(f, x)
+    found = {op: (count, convention) for op, line, count, convention in report.entries}
+    assert found == {
+        "absolute": (1, "at 0 the gradient is 0 (a subgradient)"),
+        "relu": (1, "at 0 the gradient is 0 (a subgradient)"),
+        "maximum": (2, "tied operands share the gradient equally (half each)"),
+        "clip": (3, "at a bound the gradient passes to a (the bound counts as inside)"),
+        "max": (1, "tied extrema share the gradient equally"),
+        "sort": (1, "tied values share their gradients equally (averaged)"),
+        "greater": (1, found["greater"][1]),
+    }
+    assert all("test_memory_and_debugging.py" in line for _, line, _, _ in report.entries)
+    assert "7 place(s)" in str(report)
+    # the gradients are the ones backward gives, with those conventions
+    expected = numpy.array([0.0, 1.0, 1.0, -1.0]) + [0.0, 1.0, 1.0, 0.0] \
+        + [0.0, 0.5, 0.5, 0.0] + [1.0, 1.0, 1.0, 0.0] + [0.0, 0.5, 0.5, 0.0] \
+        + [1.0, 2.5, 2.5, 0.0] + [-1.0, 1.0, 1.0, -1.0]
+    numpy.testing.assert_allclose(report.gradients[0].asnumpy(), expected)
+
+
+def test_kinks_of_a_smooth_function_are_none_and_sqrt_at_0_is_one():
+    assert autograd.kinks(lambda x: (x * x).sum(), np.array([0.0, 1.0])).entries == []
+    with numpy.errstate(divide="ignore"):
+        report = autograd.kinks(lambda x: np.sqrt(x).sum(), np.array([0.0, 4.0]))
+    assert [(op, count) for op, _, count, _ in report.entries] == [("sqrt", 1)]
+    assert "no kinks" in str(autograd.kinks(lambda x: x.sum(), np.array([1.0])))

@@ -150,3 +150,46 @@ class NanReport:
                      f"np.where(cond, np.{self.op}(np.where(cond, x, 1.0)), 0.0), where 1.0 "
                      f"is any value at which '{self.op}' is smooth")
         return text
+
+
+# -- where the derivative is not unique ---------------------------------------------------------
+class KinkTrace(Watcher):
+    """``autograd.kinks``'s watcher: each primitive call that declares ``kinks`` and meets
+    one (a tie, a kink, a singular slope), with the user's line, the count of elements and
+    the convention its rules apply there."""
+
+    __slots__ = ("found",)
+    sees_rules = False           # the user's computation, not forward mode's tangent rules
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str, int, str]] = []
+
+    def after_call(self, primitive: Any, args: Sequence[Any], params: dict,
+                   results: tuple) -> None:
+        if primitive.kinks is None:
+            return
+        datas = [getattr(arg, "_data", arg) for arg in args]
+        answer = results[0]._data if results else None
+        count, convention = primitive.kinks(answer, *datas, **params)
+        if count:
+            self.found.append((primitive.name, user_line(), count, convention))
+
+
+class KinkReport:
+    """What ``autograd.kinks`` found: ``entries``, one ``(op, line, count, convention)`` per
+    call that met points where its derivative is not unique; ``gradients``, one per
+    argument. ``str()`` lists them."""
+
+    def __init__(self, entries: list, gradients: list) -> None:
+        self.entries, self.gradients = entries, gradients
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        if not self.entries:
+            return "no kinks or ties: every derivative on the way is the unique one"
+        lines = [f"{len(self.entries)} place(s) where the derivative is not unique:"]
+        for op, line, count, convention in self.entries:
+            lines.append(f"- '{op}' at {line}: {count} element(s); {convention}")
+        return "\n".join(lines)

@@ -133,6 +133,9 @@ class Primitive:
         shares the memory only until one of the two is written into (_ndarray.borrow).
     n_outputs : how many arrays the forward returns (a tuple when more than one), or None
         when the count depends on the call (``split``): a tuple then, always.
+    kinks : where the derivative is not unique (a tie, a kink, a singular slope), for
+        ``autograd.kinks``: ``kinks(ans, *inputs, **params)`` on the raw arrays gives the
+        number of such elements and the convention the rules apply there.
     """
 
     __slots__ = (
@@ -143,6 +146,7 @@ class Primitive:
         "doc",
         "forward",
         "jvp",
+        "kinks",
         "n_outputs",
         "name",
         "nondiff",
@@ -159,7 +163,8 @@ class Primitive:
                  pullback: Callable[..., Sequence[Any]] | None = None,
                  jvp: Any = None, pushforward: Callable[..., Any] | None = None,
                  saves: Iterable[str] = INPUTS, nondiff: bool = False,
-                 complex: bool | None = None, view: bool = False, n_outputs: int | None = 1, doc: str | None = None) -> None:
+                 complex: bool | None = None, view: bool = False, n_outputs: int | None = 1,
+                 doc: str | None = None, kinks: Callable[..., Any] | None = None) -> None:
         if not nondiff and vjp is None and pullback is None:
             raise TypeError(f"primitive {name!r} needs vjp= or pullback= rules, or nondiff=True")
         self.name = name
@@ -185,6 +190,7 @@ class Primitive:
         self.view = view
         self.n_outputs = n_outputs
         self.doc = doc or f"ndgrad's differentiable {name}."
+        self.kinks = kinks
 
     # help(np.sin) and Jupyter's np.sin? show the op's doc, not this class's (the class's
     # docstring above is for readers of this module)

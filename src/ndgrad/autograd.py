@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import _engine
-from ._anomaly import ANOMALY, NanReport, NanTrace
+from ._anomaly import ANOMALY, KinkReport, KinkTrace, NanReport, NanTrace
 from ._custom import attach, checkpoint
 from ._explain import Explanation, explain
 from ._ndarray import ndarray
@@ -46,6 +46,7 @@ __all__ = [
     "grad",
     "is_recording",
     "is_training",
+    "kinks",
     "mark_variables",
     "pause",
     "predict_mode",
@@ -238,6 +239,40 @@ class Function:
         raise NotImplementedError
 
 
+def _variables_for(name: str, fn: Any, args: tuple) -> list:
+    """Fresh variables holding ``args``' values, for a call that records ``fn`` afresh."""
+    if not callable(fn):
+        raise TypeError(f"{name} takes the function to differentiate first, not "
+                        f"{type(fn).__name__}: autograd.{name}(f, x)")
+    variables = []
+    for position, arg in enumerate(args):
+        if not isinstance(arg, ndarray):
+            raise TypeError(f"{name}: argument {position} must be an ndgrad array, not "
+                            f"{type(arg).__name__}")
+        variable = arg.detach().copy()
+        variable.attach_grad()
+        variables.append(variable)
+    return variables
+
+
+def kinks(fn: Any, *args: Any, head_grad: Any = None) -> KinkReport:
+    """Every place where the gradient of ``fn(*args)`` crossed a point at which the
+    derivative is not unique: ``max``/``min``/``maximum``/``minimum``/``sort`` ties,
+    ``abs``/``relu``/``clip`` at their kinks, ``sqrt``/``log`` at 0, and comparisons at
+    equality (where ``np.where`` switches branches), each with the op, the source line, how
+    many elements, and the convention ndgrad applied. It records ``fn`` afresh (the arrays
+    given are not changed); its ``gradients`` are the gradients.
+
+    >>> print(autograd.kinks(lambda x: np.maximum(x, 0).sum(), x))
+    """
+    variables = _variables_for("kinks", fn, args)
+    trace = KinkTrace()
+    with watching(trace), record():
+        out = fn(*variables)
+    gradients = grad(out, variables, head_grads=head_grad)
+    return KinkReport(trace.found, gradients)
+
+
 def find_nan(fn: Any, *args: Any, head_grad: Any = None) -> NanReport:
     """Where the NaN or inf in the gradients of ``fn(*args)`` (with respect to each of
     ``args``) comes from: the op whose derivative first made one in the backward pass, and
@@ -249,17 +284,7 @@ def find_nan(fn: Any, *args: Any, head_grad: Any = None) -> NanReport:
     >>> report = autograd.find_nan(lambda x: np.where(x > 0, np.sqrt(x), 0.0).sum(), x)
     >>> print(report)   # ... derivative of 'sqrt' ... It is the where trap ...
     """
-    if not callable(fn):
-        raise TypeError(f"find_nan takes the function to differentiate first, not "
-                        f"{type(fn).__name__}: autograd.find_nan(f, x)")
-    variables = []
-    for position, arg in enumerate(args):
-        if not isinstance(arg, ndarray):
-            raise TypeError(f"find_nan: argument {position} must be an ndgrad array, not "
-                            f"{type(arg).__name__}")
-        variable = arg.detach().copy()
-        variable.attach_grad()
-        variables.append(variable)
+    variables = _variables_for("find_nan", fn, args)
     trace = NanTrace()
     with watching(trace):
         with record():

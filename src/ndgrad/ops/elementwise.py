@@ -170,15 +170,28 @@ def real_if_close(a, tol=100):
     return real(a) if numpy.all(numpy.abs(data.imag) < limit) else a
 
 
+_SQRT_AT_0 = "at 0 the slope is inf (0 * inf = nan where a gradient of 0 arrives)"
+
+
+def _zeros(x):
+    return int(numpy.count_nonzero(numpy.asarray(x) == 0))
+
+
+def _ties(x1, x2):
+    return int(numpy.count_nonzero(numpy.asarray(x1) == numpy.asarray(x2)))
+
+
 absolute = primitive("absolute", numpy.absolute, public="np", aliases=("abs",), jvp=ELEMENTWISE, complex=True,
-                     vjp=_abs_slope)
+                     vjp=_abs_slope,
+                     kinks=lambda ans, x: (_zeros(x), "at 0 the gradient is 0 (a subgradient)"))
 fabs = primitive("fabs", numpy.fabs, public="np", jvp=ELEMENTWISE, vjp=_abs_slope,
                  doc="ndgrad's differentiable numpy.fabs: |x| as a float; gradient sign(x), "
                      "0 at 0 (as abs).")
 square = primitive("square", numpy.square, public="np", jvp=ELEMENTWISE, complex=True,
                    vjp=lambda g, ans, x: g * 2 * x)
 sqrt = primitive("sqrt", numpy.sqrt, public="np", jvp=ELEMENTWISE, complex=True,
-                 saves=ANSWER, vjp=lambda g, ans, x: g / (2 * ans))
+                 saves=ANSWER, vjp=lambda g, ans, x: g / (2 * ans),
+                 kinks=lambda ans, x: (_zeros(x), _SQRT_AT_0))
 cbrt = primitive("cbrt", numpy.cbrt, public="np", jvp=ELEMENTWISE, saves=ANSWER,
                  vjp=lambda g, ans, x: g / (3 * ans * ans),
                  doc="ndgrad's differentiable numpy.cbrt: gradient 1/(3 cbrt(x)^2), inf at 0.")
@@ -191,7 +204,8 @@ exp2 = primitive("exp2", numpy.exp2, public="np", jvp=ELEMENTWISE, complex=True,
 # exp(x), not ans + 1, keeps the slope's relative precision where expm1(x) is near -1
 expm1 = primitive("expm1", numpy.expm1, public="np", jvp=ELEMENTWISE, complex=True,
                   vjp=lambda g, ans, x: g * exp(x))
-log = primitive("log", numpy.log, public="np", jvp=ELEMENTWISE, complex=True, vjp=lambda g, ans, x: g / x)
+log = primitive("log", numpy.log, public="np", jvp=ELEMENTWISE, complex=True, vjp=lambda g, ans, x: g / x,
+                kinks=lambda ans, x: (_zeros(x), "at 0 the value is -inf and the slope inf"))
 log2 = primitive("log2", numpy.log2, public="np", jvp=ELEMENTWISE, complex=True,
                  vjp=lambda g, ans, x: g / (x * _LN2))
 log10 = primitive("log10", numpy.log10, public="np", jvp=ELEMENTWISE, complex=True,
@@ -365,13 +379,16 @@ arctanh = primitive("arctanh", numpy.arctanh, public="np", jvp=ELEMENTWISE, comp
                     vjp=lambda g, ans, x: g / _one_minus_square(x))
 
 # -- extrema, selection, clipping ---------------------------------------------------------------
+_SHARED = "tied operands share the gradient equally (half each)"
 maximum = primitive("maximum", numpy.maximum, public="np", jvp=ELEMENTWISE,
                               # ties share the gradient equally
                     vjp=(lambda g, ans, x1, x2: _tie_share(g, x1, x2),
-                         lambda g, ans, x1, x2: _tie_share(g, x2, x1)))
+                         lambda g, ans, x1, x2: _tie_share(g, x2, x1)),
+                    kinks=lambda ans, x1, x2: (_ties(x1, x2), _SHARED))
 minimum = primitive("minimum", numpy.minimum, public="np", jvp=ELEMENTWISE,
                     vjp=(lambda g, ans, x1, x2: _tie_share(g, x2, x1),
-                         lambda g, ans, x1, x2: _tie_share(g, x1, x2)))
+                         lambda g, ans, x1, x2: _tie_share(g, x1, x2)),
+                    kinks=lambda ans, x1, x2: (_ties(x1, x2), _SHARED))
 
 
 def _skipping_nan(rules):
@@ -472,7 +489,10 @@ clip_ = primitive(                  # the gradient passes inside; a bound gets i
     vjp=(lambda g, ans, a, a_min, a_max: where(_inside(a, a_min, a_max), g, 0),
          lambda g, ans, a, a_min, a_max: where(a < a_min, g, 0),
          lambda g, ans, a, a_min, a_max: where(
-             _inside(a, a_min, None) & ~_inside(a, None, a_max), g, 0)))
+             _inside(a, a_min, None) & ~_inside(a, None, a_max), g, 0)),
+    kinks=lambda ans, a, a_min, a_max: (
+        sum(_ties(a, bound) for bound in (a_min, a_max) if bound is not None),
+        "at a bound the gradient passes to a (the bound counts as inside)"))
 
 
 @public(numpy=numpy.clip)
@@ -531,10 +551,17 @@ floor_divide: Primitive = primitive("floor_divide", numpy.floor_divide, public="
 # Comparisons: boolean results, never a gradient.
 equal = primitive("equal", numpy.equal, public="np", nondiff=True)
 not_equal = primitive("not_equal", numpy.not_equal, public="np", nondiff=True)
-less = primitive("less", numpy.less, public="np", nondiff=True)
-less_equal = primitive("less_equal", numpy.less_equal, public="np", nondiff=True)
-greater = primitive("greater", numpy.greater, public="np", nondiff=True)
-greater_equal = primitive("greater_equal", numpy.greater_equal, public="np", nondiff=True)
+def _switch(ans, x1, x2):
+    """A comparison at equality: where np.where switches branches, each side's derivative
+    is one-sided there."""
+    return _ties(x1, x2), ("the operands are equal: a where on this comparison switches "
+                           "branches here, and takes the derivative of the branch chosen")
+
+
+less = primitive("less", numpy.less, public="np", nondiff=True, kinks=_switch)
+less_equal = primitive("less_equal", numpy.less_equal, public="np", nondiff=True, kinks=_switch)
+greater = primitive("greater", numpy.greater, public="np", nondiff=True, kinks=_switch)
+greater_equal = primitive("greater_equal", numpy.greater_equal, public="np", nondiff=True, kinks=_switch)
 logical_not = primitive("logical_not", numpy.logical_not, public="np", nondiff=True)
 logical_and = primitive("logical_and", numpy.logical_and, public="np", nondiff=True)
 logical_or = primitive("logical_or", numpy.logical_or, public="np", nondiff=True)

@@ -25,7 +25,9 @@ from .special import as_float, erf
 # -- activations -------------------------------------------------------------------------------
 # Elementwise: each VJP rule is g times a slope, and serves as the JVP rule (ELEMENTWISE).
 relu = primitive("relu", lambda x: numpy.maximum(x, 0), public="npx", saves=ANSWER,
-                 jvp=ELEMENTWISE, vjp=lambda g, ans, x: g * (ans > 0))   # subgradient 0 at 0
+                 jvp=ELEMENTWISE, vjp=lambda g, ans, x: g * (ans > 0),   # subgradient 0 at 0
+                 kinks=lambda ans, x: (int(numpy.count_nonzero(numpy.asarray(x) == 0)),
+                                       "at 0 the gradient is 0 (a subgradient)"))
 
 
 def _sigmoid(x):

@@ -51,10 +51,21 @@ def _extremum_jvp(t, ans, x, axis, keepdims):
     return sum_(winners * t, axis=axis, keepdims=keepdims) / count.astype(t.dtype)
 
 
+def _tied_extrema(ans, x, axis, keepdims):
+    """The elements equal to their slice's extremum beyond one per slice."""
+    x = numpy.asarray(x)
+    extremum = numpy.asarray(ans) if keepdims or axis is None else numpy.expand_dims(
+        ans, axis)
+    return (int(numpy.count_nonzero(x == extremum)) - numpy.asarray(ans).size,
+            "tied extrema share the gradient equally")
+
+
 amax_ = primitive("max", lambda x, axis, keepdims: numpy.amax(x, axis=axis, keepdims=keepdims),
-                  saves={"inputs", "answer"}, vjp=_extremum_vjp, jvp=_extremum_jvp)
+                  saves={"inputs", "answer"}, vjp=_extremum_vjp, jvp=_extremum_jvp,
+                  kinks=_tied_extrema)
 amin_ = primitive("min", lambda x, axis, keepdims: numpy.amin(x, axis=axis, keepdims=keepdims),
-                  saves={"inputs", "answer"}, vjp=_extremum_vjp, jvp=_extremum_jvp)
+                  saves={"inputs", "answer"}, vjp=_extremum_vjp, jvp=_extremum_jvp,
+                  kinks=_tied_extrema)
 
 
 def _along(axis, index):

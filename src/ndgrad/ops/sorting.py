@@ -71,7 +71,10 @@ def _sort_jvp(t, ans, x, axis):
 
 
 sort_ = primitive("sort", lambda x, axis: numpy.sort(x, axis=axis, kind="stable"),
-                  vjp=_sort_vjp, jvp=_sort_jvp)
+                  vjp=_sort_vjp, jvp=_sort_jvp,
+                  kinks=lambda ans, x, axis: (
+                      int(numpy.count_nonzero(numpy.diff(ans, axis=axis) == 0)),
+                      "tied values share their gradients equally (averaged)"))
 
 
 def _along(a, axis, order=None):
