@@ -1,6 +1,7 @@
 """ndgrad.plot.function_and_derivative: the curves it draws are f and autograd's f'."""
 
 import doctest
+import math
 import sys
 
 import numpy
@@ -100,3 +101,21 @@ def test_without_matplotlib_names_the_extra(monkeypatch):
 def test_docstring_example_runs():
     results = doctest.testmod(plot)
     assert results.failed == 0 and results.attempted > 0
+
+
+def test_axes_are_labelled_and_a_trigonometric_range_has_pi_ticks():
+    figure = plot.function_and_derivative(np.sin, np.linspace(-math.pi, 2 * math.pi, 31))
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "x" and ax.get_ylabel() == "sin(x) and sin'(x)"
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "\u2212π", "\u2212π/2", "0", "π/2", "π", "3π/2", "2π"]
+    numpy.testing.assert_allclose(ax.get_xticks(), numpy.arange(-2, 5) * math.pi / 2)
+    assert len(ax.get_legend().get_texts()) == 2
+
+
+def test_a_range_that_is_not_trigonometric_keeps_matplotlibs_ticks():
+    figure = plot.function_and_derivative(lambda t: t ** 2, np.linspace(-1, 1, 5),
+                                          label="g(t)")
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "t" and ax.get_ylabel() == "g(t) and g'(t)"
+    assert "π" not in "".join(t.get_text() for t in ax.get_xticklabels())

@@ -10,6 +10,7 @@ Needs matplotlib, the ``plot`` extra: ``pip install ndgrad[plot]``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,10 +77,40 @@ def function_and_derivative(f: Callable[[Any], Any], x: Any, path: str | Path | 
         ax = fig.subplots()
     ax.plot(points.asnumpy(), values.asnumpy(), label=label)
     ax.plot(points.asnumpy(), points.grad.asnumpy(), "--", label=f"{prime} by autograd")
-    ax.set_xlabel("x")
+    variable = label[label.index("(") + 1:label.rindex(")")] if "(" in label else "x"
+    ax.set_xlabel(variable or "x")
+    ax.set_ylabel(f"{label} and {prime}")
+    ticks = _pi_ticks(float(points.asnumpy().min()), float(points.asnumpy().max()))
+    if ticks is not None:
+        ax.set_xticks(ticks[0], ticks[1])
     # above the axes, where it hides no curve whatever f looks like
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.grid(alpha=0.3)
-    if path is not None:
-        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
+    if path is not None:         # 200 dpi: crisp on high-density screens; SVG is vector
+        ax.figure.savefig(path, dpi=200, bbox_inches="tight")
     return ax.figure
+
+
+def _pi_ticks(low: float, high: float) -> tuple[list[float], list[str]] | None:
+    """Ticks at multiples of pi/2 (of pi beyond 4 pi), labelled "pi/2", "-pi", "3pi/2" ...,
+    when the range is trigonometric: at least pi wide, from and to multiples of pi/2."""
+    quarter_turns = (low / (math.pi / 2), high / (math.pi / 2))
+    whole = all(abs(t - round(t)) < 1e-6 for t in quarter_turns)
+    if high - low < math.pi - 1e-9 or not whole:
+        return None
+    step = 2 if high - low > 4 * math.pi else 1            # in half-pi units
+    first, last = round(quarter_turns[0]), round(quarter_turns[1])
+    halves = [k for k in range(first, last + 1) if k % step == 0]
+    return [k * math.pi / 2 for k in halves], [_pi_label(k) for k in halves]
+
+
+def _pi_label(halves: int) -> str:
+    """k pi/2 as text: "0", "π/2", "−π", "3π/2"."""
+    if halves == 0:
+        return "0"
+    sign = "\u2212" if halves < 0 else ""         # the minus sign, as matplotlib writes it
+    count = abs(halves)
+    if count % 2 == 0:
+        whole = count // 2
+        return f"{sign}{'' if whole == 1 else whole}π"
+    return f"{sign}{'' if count == 1 else count}π/2"
