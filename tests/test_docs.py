@@ -1,8 +1,9 @@
-"""docs/autograd.md runs as written, so the tutorial cannot go stale.
+"""docs/autograd.md and the guides for users of other libraries (docs/from-*.md) run as
+written, so they cannot go stale: a wrong statement in a guide fails the suite.
 
-Every ```python block is executed, top to bottom, in one namespace (state carries over from
+In each page, every ```python block is executed, top to bottom, in one namespace (state carries over from
 block to block, as for a reader running them in turn), in a tmp working directory (files the
-tutorial writes land there) with matplotlib on its Agg backend. Every ```sh block holds
+page writes land there) with matplotlib on its Agg backend. Every ```sh block holds
 `python -m ndgrad ...` command lines, run in the same directory with this interpreter. A
 ```text block right after a code block (nothing but blank lines between them) must equal what
 that block printed.
@@ -23,8 +24,13 @@ import matplotlib
 import pytest
 
 from ndgrad import autograd
+from ndgrad.ops import random as random_ops
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "autograd.md"
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+DOC = DOCS_DIR / "autograd.md"
+# The guides for people coming from other libraries; each one's blocks use ndgrad only.
+GUIDES = tuple(DOCS_DIR / f"from-{name}.md" for name in ("mxnet", "pytorch", "jax", "hips-autograd"))
+PAGES = (DOC, *GUIDES)
 FENCE = re.compile(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 EXECUTED = ("python", "sh")
 COMMAND = "python -m ndgrad "
@@ -33,20 +39,22 @@ COMMAND = "python -m ndgrad "
 @dataclass
 class Block:
     kind: str            # the fence's language: "python", "sh", "text"
-    line: int            # line of DOC where the block's content starts
+    line: int            # line of the page where the block's content starts
     source: str
+    page: Path = DOC
     number: int = 0      # 1-based among the executed (python and sh) blocks
     output: "Block | None" = None   # the text block showing what this one prints
 
 
-def read_blocks(text: str) -> list[Block]:
-    """The fenced blocks of ``text``, each executed block linked to the text block right
-    after it."""
+def read_blocks(text: str, page: Path = DOC) -> list[Block]:
+    """The fenced blocks of ``text`` (the contents of ``page``), each executed block linked to
+    the text block right after it."""
     blocks: list[Block] = []
     executed = 0
     previous_end = 0
     for match in FENCE.finditer(text):
-        block = Block(match.group(1), text.count("\n", 0, match.start(2)) + 1, match.group(2))
+        block = Block(match.group(1), text.count("\n", 0, match.start(2)) + 1, match.group(2),
+                      page)
         if block.kind in EXECUTED:
             executed += 1
             block.number = executed
@@ -59,21 +67,21 @@ def read_blocks(text: str) -> list[Block]:
 
 
 def where(block: Block, line: int | None = None) -> str:
-    return f"{block.kind} block {block.number} ({DOC.name} line {line or block.line})"
+    return f"{block.kind} block {block.number} ({block.page.name} line {line or block.line})"
 
 
 def run_python(block: Block, namespace: dict) -> str:
     """Execute ``block`` in ``namespace``; return what it printed. An error fails the test
-    with the block's number and the line of DOC that raised."""
+    with the block's number and the line of its page that raised."""
     # Padding with newlines makes line numbers in tracebacks those of the Markdown file.
-    code = compile("\n" * (block.line - 1) + block.source, str(DOC), "exec")
+    code = compile("\n" * (block.line - 1) + block.source, str(block.page), "exec")
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
             exec(code, namespace)  # noqa: S102  (running the document's code is the test)
-    except Exception as error:  # noqa: BLE001  (any error fails the test, located in DOC)
+    except Exception as error:  # noqa: BLE001  (any error fails the test, located in the page)
         lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
-                 if frame.filename == str(DOC)]
+                 if frame.filename == str(block.page)]
         pytest.fail(f"{where(block, lines[-1] if lines else None)} raised "
                     f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}",
                     pytrace=False)
@@ -97,24 +105,32 @@ def run_commands(block: Block) -> str:
     return "".join(printed)
 
 
-def test_every_text_block_shows_the_output_of_a_code_block():
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_text_block_shows_the_output_of_a_code_block(page):
     # A text block anywhere else would never be checked against anything, and could go stale.
-    blocks = read_blocks(DOC.read_text())
+    blocks = read_blocks(page.read_text(), page)
     shown = {id(block.output) for block in blocks if block.output is not None}
     loose = [block.line for block in blocks if block.kind == "text" and id(block) not in shown]
-    assert not loose, (f"text blocks at lines {loose} of {DOC.name} do not directly follow a "
+    assert not loose, (f"text blocks at lines {loose} of {page.name} do not directly follow a "
                        "python or sh block, so nothing checks them")
     other = [block.line for block in blocks if block.kind not in (*EXECUTED, "text")]
     assert not other, f"blocks at lines {other} are neither run nor checked"
 
 
-def test_the_tutorial_runs_and_prints_what_it_shows(tmp_path, monkeypatch):
+# The tutorial and each guide are long enough that a page losing its blocks would be a bug.
+LEAST_BLOCKS = {DOC: 20} | dict.fromkeys(GUIDES, 8)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_page_runs_and_prints_what_it_shows(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     matplotlib.use("Agg")
-    blocks = [block for block in read_blocks(DOC.read_text()) if block.kind in EXECUTED]
-    assert len(blocks) >= 20
-    namespace: dict = {"__name__": "__autograd_md__"}
+    blocks = [block for block in read_blocks(page.read_text(), page) if block.kind in EXECUTED]
+    assert len(blocks) >= LEAST_BLOCKS[page]
+    namespace: dict = {"__name__": f"__{page.stem.replace('-', '_')}_md__"}
     recording, training = autograd.is_recording(), autograd.is_training()
+    # a page that reseeds np.random must not change the numbers later tests draw
+    random_state = random_ops._GENERATOR[0].bit_generator.state
     try:
         for block in blocks:
             printed = (run_python(block, namespace) if block.kind == "python"
@@ -131,3 +147,4 @@ def test_the_tutorial_runs_and_prints_what_it_shows(tmp_path, monkeypatch):
         # a block that failed half-way through a set_recording(True) must not leak it
         autograd.set_recording(recording)
         autograd.set_training(training)
+        random_ops._GENERATOR[0].bit_generator.state = random_state

@@ -650,3 +650,20 @@ def test_derivatives_at_singular_points_agree_in_every_mode(name, f, at):
     reference = slopes["backward"]
     for mode, slope in slopes.items():
         numpy.testing.assert_array_equal(slope, reference, err_msg=f"{name}: {mode}")
+
+
+def test_a_custom_vjp_forward_rule_may_call_the_function_itself_as_in_jax():
+    @func.custom_vjp
+    def f(x):
+        return np.sin(x)
+
+    def f_fwd(x):
+        return f(x), np.cos(x)             # JAX's idiom: the primal through f itself
+
+    def f_bwd(cos_x, g):
+        return (2 * cos_x * g,)            # twice the true derivative: the rule is used
+
+    f.defvjp(f_fwd, f_bwd)
+    assert float(func.grad(f)(np.array(0.0))) == 2.0
+    numpy.testing.assert_allclose(float(func.grad(func.grad(f))(np.array(0.5))),
+                                  -2 * numpy.sin(0.5), rtol=1e-6)

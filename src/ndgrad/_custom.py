@@ -9,6 +9,7 @@ engine sees an ordinary node.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -218,6 +219,7 @@ class custom_vjp:
         self.fun = fun
         self.fwd: Callable[..., Any] | None = None
         self.bwd: Callable[..., Any] | None = None
+        self._in_forward = threading.local()     # the forward rule calling the function
 
     def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -227,10 +229,15 @@ class custom_vjp:
             raise TypeError(f"{self.fun.__name__}: call defvjp(forward, backward) before "
                             "calling a custom_vjp function")
         leaves, _ = flatten(args)
-        if not _differentiating(leaves):
+        # the forward rule may call the function itself, as JAX's examples do: the primal
+        if not _differentiating(leaves) or getattr(self._in_forward, "active", False):
             return self.fun(*args)
-        with collecting_operands() as log:
-            result = self.fwd(*args)
+        self._in_forward.active = True
+        try:
+            with collecting_operands() as log:
+                result = self.fwd(*args)
+        finally:
+            self._in_forward.active = False
         refuse_closure(self.fun.__name__, log, leaves)
         if not isinstance(result, tuple) or len(result) != 2:
             raise TypeError(f"{self.fun.__name__}: the forward rule must return a pair "
