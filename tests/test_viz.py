@@ -102,8 +102,8 @@ def test_graph_marks_an_attached_intermediate_which_keeps_its_history():
         y.attach_grad()
         z = y * y
     picture = viz.graph(z)
-    assert [label.splitlines()[0] for label in labels_of(picture, "value")] == [
-        "attached, grad_req=write"]
+    assert [label.splitlines()[:2] for label in labels_of(picture, "value")] == [
+        ["y", "attached, grad_req=write"]]
     assert kinds(picture).count("variable") == 1 and "cut" not in kinds(picture)
 
 
@@ -149,6 +149,129 @@ def test_without_graphviz_render_names_the_package(monkeypatch, tmp_path):
         viz.graph(z).render(tmp_path / "graph.svg")
     assert "image/svg+xml" not in viz.graph(z)._repr_mimebundle_()
 
+
+
+# -- names, parameters, legend, resolution ----------------------------------------------------
+def names_of(picture):
+    return {node.name: node for node in picture.nodes if node.kind != "operation" and node.name}
+
+
+def test_graph_names_values_by_the_callers_variables():
+    x = f64([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = np.exp(x)
+        z = np.sum(y * x)
+    picture = viz.graph(z)
+    named = names_of(picture)
+    assert named["x"].kind == "variable" and named["x"].label.startswith("x\nvariable")
+    assert named["y"].kind == "value" and named["z"].kind == "head"
+    assert "v1" in named and named["v1"].kind == "value"        # y * x has no name: generated
+
+
+def test_graph_leaves_an_array_with_two_names_unnamed():
+    x = f64([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    also_y = y
+    picture = viz.graph(also_y)
+    assert "y" not in names_of(picture) and "also_y" not in names_of(picture)
+    assert names_of(picture)["x"].kind == "variable"
+
+
+def test_graph_takes_explicit_names():
+    a = f64([1.0, 2.0])
+    a.attach_grad()
+    with autograd.record():
+        b = a * 2
+    picture = viz.graph(b, names={"weights": a, "loss": b})
+    assert set(names_of(picture)) == {"weights", "loss"}
+    with pytest.raises(TypeError, match="dict from names to arrays"):
+        viz.graph(b, names=[a])
+    with pytest.raises(TypeError, match="not an ndgrad array"):
+        viz.graph(b, names={"a": numpy.ones(2)})
+
+
+def test_generated_names_never_clash_with_the_callers_variables():
+    x = f64([1.0, 2.0])
+    x.attach_grad()
+    v1 = f64([5.0, 6.0])          # the user's v1, not in the graph, and its name is taken
+    v2 = 3
+    with autograd.record():
+        z = np.sin(x * 2) * 3
+    picture = viz.graph(z)
+    generated = sorted(name for name in names_of(picture) if name not in ("x", "z"))
+    assert generated == ["v3", "v4"]             # x * 2 and its sine
+    assert v1.shape == (2,) and v2 == 3
+    # with names= given too, the frame's names stay taken
+    assert "v1" not in names_of(viz.graph(z, names={"x": x}))
+
+
+def test_operations_show_their_parameters_and_the_function_called():
+    x = f64(numpy.arange(12.0).reshape(3, 4))
+    x.attach_grad()
+    with autograd.record():
+        part = x[1:, ::2]
+        total = np.sum(part, axis=0)
+        product = np.dot(x, f64(numpy.ones(4)))
+        flat = np.reshape(x, (12,))
+        other = np.tensordot(x, f64(numpy.ones((3, 4))), axes=2)
+        z = np.sum(total) + np.sum(product) + np.sum(flat) + other
+    operations = labels_of(viz.graph(z), "operation")
+    assert "getitem\n[1:, ::2]" in operations
+    assert "sum\naxis=(0,)" in operations and "sum" in operations
+    assert "reshape\nshape=(12,)" in operations
+    assert "dot" in operations                  # np.dot, though the graph holds a tensordot
+    assert "tensordot\naxes=((0, 1), (0, 1))" in operations     # a true tensordot stays one
+    dot_node, = [node for node in viz.graph(z).nodes if node.label == "dot"]
+    assert dot_node.name == "tensordot"       # what the graph recorded
+
+
+def test_values_the_graph_did_not_keep_are_shown_as_not_saved():
+    x = f64([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2                 # nobody saves y: multiply by a constant needs only 2
+        z = y + 1
+    picture = viz.graph(z)
+    assert names_of(picture)["y"].label.splitlines()[-1] == "not saved"
+    assert any(key == "not saved" for key, _ in picture.legend)
+
+
+def test_the_legend_explains_the_colours_and_edge_labels_present():
+    _, _, z = detach_program()
+    picture = viz.graph(z)
+    keys = [key for key, _ in picture.legend]
+    assert {"variable", "operation", "cut", "head", "head_gradient"} <= set(keys)
+    assert "cut by detach() / pause()" in keys and "multiplies d head" in keys
+    assert "value" in keys and "attached" not in keys
+    dot = picture.to_dot()
+    assert "legend [shape=plaintext" in dot and "<B>legend</B>" in dot
+    assert "legend" not in picture.to_dot(legend=False)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_png_is_drawn_at_twice_graphvizs_resolution_and_svg_as_vectors(tmp_path):
+    _, _, z = detach_program()
+    picture = viz.graph(z)
+
+    def png_size(path):
+        header = path.read_bytes()[16:24]
+        return int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(subprocess.run(["dot", "-Tpng"], input=picture.to_dot().encode(),
+                                     capture_output=True, check=True).stdout)
+    width, height = png_size(plain)
+    crisp = png_size(picture.render(tmp_path / "crisp.png"))
+    assert crisp[0] == pytest.approx(2 * width, abs=4)
+    assert crisp[1] == pytest.approx(2 * height, abs=4)
+    assert png_size(picture.render(tmp_path / "one.png", scale=1)) == (width, height)
+    svg = picture.render(tmp_path / "graph.svg").read_text()
+    assert "<svg" in svg and "<image" not in svg            # vectors, no embedded bitmap
+    with pytest.raises(ValueError, match="positive"):
+        picture.render(tmp_path / "bad.png", scale=0)
 
 # -- the chain rule, explained -------------------------------------------------------------
 def test_explain_the_detach_case_partial_and_total():

@@ -156,7 +156,8 @@ def _graph(args: argparse.Namespace, expression: Expression,
            variables: dict[str, Any]) -> None:
     result = _record(expression, variables)
     head_grads = None if args.head_grad is None else [args.head_grad]
-    path = viz.graph(result, head_grads=head_grads, gradients=args.gradients).render(args.out)
+    path = viz.graph(result, head_grads=head_grads, gradients=args.gradients,
+                     names={"f": result, **variables}).render(args.out)
     print(f"graph written to {path}")
 
 

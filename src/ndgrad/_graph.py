@@ -137,3 +137,42 @@ def small(value: Any, limit: int = 8) -> str | None:
     if data.size > limit:
         return None
     return numpy.array2string(data, precision=4, suppress_small=True, separator=", ")
+
+
+def names_in_frame(frame: Any) -> tuple[dict, set[str]]:
+    """The user's names for arrays in ``frame`` (a caller's frame): ({value_key(array): name},
+    every name the frame binds). An array object bound to more than one name, or two objects
+    holding one value, get no name (the picture would have to guess); the frame's
+    local names come first, its globals name only values the locals do not hold. Names
+    starting with "_" (the REPL's _, _1, ...) are left out."""
+    local_names, global_names = frame.f_locals, frame.f_globals
+    taken = set(local_names) | set(global_names)
+    found: dict = {}
+    scopes = [local_names] if local_names is global_names else [local_names, global_names]
+    for scope in scopes:
+        in_scope: dict = {}
+        for name, value in list(scope.items()):
+            if isinstance(value, ndarray) and name[:1] != "_":
+                in_scope.setdefault(value_key(value), set()).add((id(value), name))
+        for key, bindings in in_scope.items():
+            found.setdefault(key, bindings)
+    return {key: next(iter(bindings))[1] for key, bindings in found.items()
+            if len(bindings) == 1}, taken
+
+
+def value_key(array: ndarray) -> tuple:
+    """What names an array in a picture: the recorded value (node id, output index) it holds,
+    or for an array the graph does not record (a constant operand), the object itself."""
+    if array._node is not None:
+        return (id(array._node), array._index)
+    return ("constant", id(array))
+
+
+def fresh_name(taken: set[str], prefix: str = "v") -> str:
+    """The first of prefix1, prefix2, ... not in ``taken`` (which it joins)."""
+    number = 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    name = f"{prefix}{number}"
+    taken.add(name)
+    return name
