@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint fuzz bench clean
+.PHONY: demo test lint docs fuzz bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ demo: $(PY)
 test: $(PY)
 	$(PIP) -e ".[dev]"
 	$(PY) -m pytest -n auto
+
+# the API reference and the pages, as HTML in build/docs; a warning is an error
+docs: $(PY)
+	$(PIP) -e ".[docs]"
+	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs
 
 lint: $(PY)
 	$(PIP) -e ".[dev]"

@@ -253,3 +253,124 @@ def test_boolean_mask_operators():
     assert ((x < 0) | (x > 1)).tolist() == [True, False, True]
     assert (~inside).tolist() == [True, False, True]
     assert ((x > 0) ^ (x > 1)).tolist() == [False, True, False]
+
+
+# hold=: the partial derivative on a graph recorded without detach() (issue 15, item 2)
+
+def thread_program(cut):
+    """The readers' thread: u = x * y, then z = u * x, with u detached or not."""
+    x = variable([1.0, 2.0, 3.0, 4.0])
+    y = np.array([5.0, 6.0, 7.0, 8.0])
+    with autograd.record():
+        u = x * y
+        z = (u.detach() if cut else u) * x
+    return x, u, z
+
+
+def test_hold_answers_the_threads_detach_example():
+    x, _, z = thread_program(cut=True)
+    z.backward()
+    detached = x.grad.asnumpy()
+    close(detached, [5, 12, 21, 32])                      # the partial derivative, u fixed
+    x, u, z = thread_program(cut=False)
+    z.backward(retain_graph=True)
+    close(x.grad, [10, 24, 42, 64])                       # the total derivative, 2xy
+    z.backward(hold=[u])                                  # same graph, no detach()
+    close(x.grad, detached)
+    x, u, z = thread_program(cut=False)
+    close(autograd.grad(z, x, hold=[u])[0], detached)
+    x, u, z = thread_program(cut=False)
+    autograd.backward([z], hold=u)                        # one array or a list
+    close(x.grad, detached)
+
+
+def test_hold_matches_finite_differences_of_the_partial_derivative():
+    # z = sin(u) * x + u with u = x ** 2: dz/dx with u held is sin(u), totally it is not
+    values = numpy.array([0.3, -0.7, 1.1])
+    x = variable(values)
+    with autograd.record():
+        u = x ** 2
+        z = np.sin(u) * x + u
+    partial, = autograd.grad(z, x, hold=[u], retain_graph=True)
+    total, = autograd.grad(z, x)
+    step = 1e-6
+    held = numpy.sin(values ** 2)                          # u fixed at its value
+    close(partial, ((held * (values + step) + values ** 2)
+                    - (held * (values - step) + values ** 2)) / (2 * step))
+    z_of = lambda v: numpy.sin(v ** 2) * v + v ** 2
+    numpy.testing.assert_allclose(total.asnumpy(), (z_of(values + step) - z_of(values - step))
+                                  / (2 * step), rtol=1e-6)
+
+
+def test_a_held_value_gets_its_own_gradient_and_other_paths_still_count():
+    x = variable([1.0, 2.0])
+    with autograd.record():
+        u = x * x
+        z = u * x + 3 * u + x
+    dx, du = autograd.grad(z, [x, u], hold=[u])
+    close(dx, [2.0, 5.0])                    # u + 1: the paths through u are cut
+    close(du, [4.0, 5.0])                    # x + 3: what reached u, as without hold
+
+
+def test_hold_in_higher_order():
+    values = numpy.array([0.4, 1.3])
+    x = variable(values)
+    with autograd.record():
+        y = np.sin(x)
+        z = y * x ** 2
+        g, = autograd.grad(z, x, hold=[y], create_graph=True)   # 2 x y
+        # the total derivative of the partial derivative (as d/dt dL/dq' in mechanics)
+        total, = autograd.grad(g, x, retain_graph=True)
+        # y held again: what detach() gives at every order, 2 y
+        held, = autograd.grad(g, x, hold=[y])
+    close(g, 2 * values * numpy.sin(values))
+    close(total, 2 * numpy.sin(values) + 2 * values * numpy.cos(values))
+    close(held, 2 * numpy.sin(values))
+    x = variable(values)
+    with autograd.record():
+        u = np.sin(x).detach()
+        g, = autograd.grad(u * x ** 2, x, create_graph=True)
+        detached, = autograd.grad(g, x)
+    close(detached, held)
+
+
+def test_hold_with_head_gradients_retain_graph_and_one_output_of_several():
+    x = variable([1.0, 2.0])
+    with autograd.record():
+        u = x * x
+        z = u * x
+    z.backward(np.array([10.0, 100.0]), hold=[u], retain_graph=True)
+    close(x.grad, [10.0, 400.0])             # head_grad * u
+    z.backward()                             # the graph is still there: the total
+    close(x.grad, [3.0, 12.0])
+    with autograd.record():
+        parts = np.split(x * x, 2)           # one op, two outputs: hold only the first
+        z = parts[0] * x[0] + parts[1] * x[1]
+    z.backward(hold=[parts[0]])
+    close(x.grad, [1.0, 12.0])
+
+
+def test_holding_a_variable_or_a_value_off_the_paths_changes_nothing():
+    x = variable([1.0, 2.0])
+    w = variable([3.0, 4.0])
+    with autograd.record():
+        u = w * w
+        z = x * x + u
+    close(autograd.grad(z, x, hold=[x, u], retain_graph=True)[0], [2.0, 4.0])
+    close(autograd.grad(z, w, hold=[u])[0], [0.0, 0.0])
+
+
+def test_hold_refuses_what_is_not_in_the_graph_of_the_heads():
+    x = variable([1.0, 2.0])
+    with autograd.record():
+        u = x * x
+        other = x + 1
+        z = u * x
+    with pytest.raises(TypeError, match="hold= takes the ndgrad arrays"):
+        autograd.grad(z, x, hold=[numpy.ones(2)])
+    with pytest.raises(ValueError, match=r"shape \(2,\) has no recorded history"):
+        autograd.grad(z, x, hold=[np.ones(2)])
+    with pytest.raises(ValueError, match=r"made by 'add'\) is not in the graph of the heads"):
+        z.backward(hold=[other])
+    z.backward(hold=[])                      # nothing held: the total derivative
+    close(x.grad, [3.0, 12.0])

@@ -148,3 +148,16 @@ def test_the_page_runs_and_prints_what_it_shows(page, tmp_path, monkeypatch):
         autograd.set_recording(recording)
         autograd.set_training(training)
         random_ops._GENERATOR[0].bit_generator.state = random_state
+
+
+def test_no_file_refers_to_the_internal_shared_folder():
+    """Users never see the project's shared/ folder: nothing in the repository points there."""
+    import pathlib
+    import subprocess
+    root = pathlib.Path(__file__).resolve().parents[1]
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                           check=True).stdout.split()
+    marker = "../" + "shared/"
+    offenders = [name for name in files if (root / name).is_file()
+                 and marker in (root / name).read_text(errors="ignore")]
+    assert offenders == []

@@ -73,3 +73,37 @@ def test_first_order_rules_run_on_raw_numpy():
     y.backward(retain_graph=True)
     y.backward(create_graph=True)
     assert seen == [numpy.ndarray, np.ndarray]
+
+
+def test_hold_stops_at_the_held_nodes_whatever_their_primitive():
+    x = variable([1.0, 2.0])
+    with autograd.record():
+        t = triple(x)                       # held: its operand gets nothing through it
+        y = triple(t) + triple(x)           # the direct path still counts
+    y.backward(hold=[t], retain_graph=True)
+    assert x.grad.tolist() == [3.0, 3.0]
+    y.backward()
+    assert x.grad.tolist() == [12.0, 12.0]
+    # two outputs, one held: the other's gradient flows (d(x * y)/dx = y), the held one's not
+    x, w = variable([1.0, 2.0]), variable([5.0, 7.0])
+    with autograd.record():
+        total, product = sum_and_product(x, w)
+        z = total + product
+    dx, dw = autograd.grad(z, [x, w], hold=[total], retain_graph=True)
+    assert dx.tolist() == [5.0, 7.0] and dw.tolist() == [1.0, 2.0]
+    dx, = autograd.grad(z, x, hold=[total, product])
+    assert dx.tolist() == [0.0, 0.0]
+
+
+def test_a_held_node_reached_with_zero_gradient_passes_nothing_on():
+    # np.sign's derivative is zero: its operand's "write" sink is reset to zeros by a backward
+    # that reaches it, and left alone by one that hold= stops before it
+    x = variable([1.0, 2.0])
+    x.grad[:] = 7.0
+    with autograd.record():
+        t = triple(x)
+        y = np.sign(t)
+    y.backward(hold=[t], retain_graph=True)
+    assert x.grad.tolist() == [7.0, 7.0]
+    y.backward()
+    assert x.grad.tolist() == [0.0, 0.0]

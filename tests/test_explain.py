@@ -118,3 +118,40 @@ def test_a_large_value_on_the_way_is_refused_before_building_its_jacobian():
     with pytest.raises(ValueError, match=r"made by \w+, shape \(9, 9\)\) has 81 elements "
                                          r"\(at most 64\)"):
         autograd.explain(y, x, file=io.StringIO())
+
+
+def test_hold_prints_the_partial_and_the_total_derivative_side_by_side():
+    x = f64([1.0, 2.0, 3.0, 4.0])
+    x.attach_grad()
+    y = f64([5.0, 6.0, 7.0, 8.0])
+    with autograd.record():
+        u = x * y
+        z = u * x
+    explanation = autograd.explain(z, x, file=io.StringIO(), names={"u": u, "z": z},
+                                   hold=[u])
+    text = str(explanation)
+    assert "one path: dz/dx = diag[ 5., 12., 21., 32.]" in text
+    assert "\ncut by hold= (no gradient flows here): x -> multiply -> u\n" in text
+    assert "  u is held constant by hold=: no gradient flows from it to x\n" in text
+    assert ("(the partial derivative: u held constant by hold=; without the cuts, the total "
+            "derivative gives x.grad = [10., 24., 42., 64.])") in text
+    numpy.testing.assert_allclose(printed_gradient(text), [5, 12, 21, 32])
+    partial, = autograd.grad(z, x, hold=[u], retain_graph=True)
+    numpy.testing.assert_allclose(explanation.gradient, partial.asnumpy())
+    # without hold, as before: the total derivative and no cut
+    text = str(autograd.explain(z, x, file=io.StringIO()))
+    assert "cut by" not in text and "held" not in text
+    numpy.testing.assert_allclose(printed_gradient(text), [10, 24, 42, 64])
+
+
+def test_hold_in_explain_is_checked_as_in_grad():
+    x = f64([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        u = x * x
+        other = x + 1
+        z = u * x
+    with pytest.raises(TypeError, match="hold= takes the ndgrad arrays"):
+        autograd.explain(z, x, file=io.StringIO(), hold=[3.0])
+    with pytest.raises(ValueError, match="not in the graph of the heads"):
+        autograd.explain(z, x, file=io.StringIO(), hold=other)

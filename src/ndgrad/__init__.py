@@ -10,11 +10,13 @@
 array([ 0.,  4.,  8., 12.])
 """
 
-from . import autograd, errors, func, nd, np, npx, scipy, viz
+# plot and testing too, so every documented submodule is an attribute of the package:
+# plot imports matplotlib only when it draws, so this costs no optional dependency
+from . import autograd, errors, func, nd, np, npx, plot, scipy, testing, viz
 from ._device import Device, cpu, gpu
 from ._ndarray import default_dtype, ndarray, set_default_dtype
 
 __version__ = "0.1.0"
 
 __all__ = ["Device", "__version__", "autograd", "cpu", "default_dtype", "errors", "func", "gpu",
-           "nd", "ndarray", "np", "npx", "scipy", "set_default_dtype", "viz"]
+           "nd", "ndarray", "np", "npx", "plot", "scipy", "set_default_dtype", "testing", "viz"]

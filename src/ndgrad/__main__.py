@@ -27,12 +27,15 @@ variables:
 
 expressions:
   A formula of the variables, parsed with Python's ast and run by ndgrad's own tree walk
-  (never eval): names, real numbers, + - * / ** @, unary - and +, parentheses, and calls by
-  bare name with positional arguments of
+  (never eval): names, real numbers, + - * / ** @, unary - and +, parentheses, indexing by
+  whole numbers and slices (x[0], x[1:], x[::-1], m[..., 0]), one comparison > >= < <= == !=
+  as the condition of where (where(x > 0, x, 0)), and calls by bare name with positional
+  arguments of
 {textwrap.fill(", ".join(FUNCTIONS) + ".", 94, initial_indent="    ",
               subsequent_indent="    ")}
-  Anything else (attribute access, subscripts, imports, lambdas, keyword arguments, other
-  calls) is refused with exit status 2.
+  Anything else (attribute access, indexing by arrays, imports, lambdas, keyword arguments,
+  other calls) is refused with exit status 2; an unknown function is answered with the
+  nearest name ("did you mean `tanh`?").
 
   Numbers are float64, as the variables are: arithmetic on numbers alone is done in float64
   and refused when it leaves float64's range (x * 9**9**9), never wrapped round. So that a

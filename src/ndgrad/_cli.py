@@ -7,8 +7,11 @@
 so ``x.__class__``, ``__import__('os')`` or ``open(...)`` cannot reach Python's objects.
 
 The language: variable names, real numbers (``2``, ``0.5``, ``1e-3``), ``+ - * / ** @``, unary
-``-`` and ``+``, parentheses, and calls of ``FUNCTIONS`` by bare name with positional
-arguments (``sin(x)``, ``dot(x, y)``, ``sum(x, 0)``).
+``-`` and ``+``, parentheses, calls of ``FUNCTIONS`` by bare name with positional arguments
+(``sin(x)``, ``dot(x, y)``, ``sum(x, 0)``, ``detach(x)``), indexing by whole numbers, slices
+and ``...`` (``x[0]``, ``x[1:]``, ``x[::-1]``, ``m[..., 0]``), and one comparison as the
+condition of ``where`` (``where(x > 0, x, 0)``). An unknown function is answered with the
+nearest known name ("did you mean `tanh`?").
 
 Numbers are float64, as the variables are: arithmetic on numbers alone (``9**9**9``, ``2**62 *
 4``) is done once, at parse time, in float64, so it can neither wrap round as int64 nor build a
@@ -21,7 +24,8 @@ elements in all the values a formula computes, checked before each operation all
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,7 @@ import numpy
 
 from . import np
 from ._ndarray import ndarray
+from .ops.nn import relu  # the object npx.relu is, visible to type checkers
 
 _ELEMENTWISE_1 = (
     "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "cbrt", "cos", "cosh",
@@ -40,21 +45,35 @@ _ELEMENTWISE_2 = ("add", "subtract", "multiply", "divide", "power", "arctan2", "
 _PRODUCTS = ("dot", "vdot", "inner", "outer", "matmul", "kron")
 # one array, then optionally a number: an axis (sum(x, 0)) or trace's offset
 _ONE_ARRAY = ("trace", "transpose", "sum", "mean", "prod", "max", "min", "var", "std", "cumsum",
-              "cumprod")
+              "cumprod", "sort")
+
+
+def _detach(value: Any) -> ndarray:
+    """``value.detach()``: the same values, cut from the graph (a number folded at parse time
+    is made an array first)."""
+    return (value if isinstance(value, ndarray) else np.array(value)).detach()
+
+
+# Callable by bare name but not functions of ndgrad.np: npx's relu, and the method detach,
+# which a formula cannot call as x.detach() (no attribute access).
+_OUTSIDE_NP: dict[str, Callable[..., Any]] = {"relu": relu, "detach": _detach}
 #: What an expression may call, by bare name: the functions of ``ndgrad.np`` that are
-#: differentiable math on arrays and take them positionally. Creation, random, I/O, indexing,
-#: sorting and comparison functions are left out: they are not formulas to differentiate.
-FUNCTIONS = _ELEMENTWISE_1 + _ELEMENTWISE_2 + ("clip",) + _PRODUCTS + _ONE_ARRAY
+#: differentiable math on arrays and take them positionally, and ``relu`` and ``detach``.
+#: Creation, random and I/O functions are left out: they are not formulas to differentiate.
+#: Comparisons are written as operators, only as the condition of ``where``.
+FUNCTIONS = (_ELEMENTWISE_1 + tuple(_OUTSIDE_NP) + _ELEMENTWISE_2 + ("clip", "where")
+             + _PRODUCTS + _ONE_ARRAY)
 
 # How many arguments each takes, checked at parse time: ndgrad's functions take more
 # (out=, dtype=) that a formula cannot mean, and a stray one would fail only in backward.
-_ARITY = {**{name: (1, 1) for name in _ELEMENTWISE_1},
+_ARITY = {**{name: (1, 1) for name in _ELEMENTWISE_1 + tuple(_OUTSIDE_NP)},
           **{name: (2, 2) for name in _ELEMENTWISE_2 + _PRODUCTS},
           **{name: (1, 2) for name in _ONE_ARRAY},
-          "transpose": (1, 1), "clip": (2, 3)}
+          "transpose": (1, 1), "clip": (2, 3), "where": (3, 3)}
 _ARGUMENTS = {(1, 1): "one argument", (2, 2): "two arguments",
               (1, 2): "an array and optionally an axis, as sum(x, 0)",
-              (2, 3): "an array and its bounds, as clip(x, 0, 1)"}
+              (2, 3): "an array and its bounds, as clip(x, 0, 1)",
+              (3, 3): "a condition and two values, as where(x > 0, x, 0)"}
 
 MAX_DEPTH = 200             # levels of nesting; Python's own parser stops at 200 parentheses
 MAX_ELEMENTS = 10 ** 7      # in all the values a formula computes: 80 MB of float64
@@ -63,6 +82,8 @@ _EXACT_INT = 2 ** 53        # the integers float64 holds exactly
 _BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
            ast.Pow: "power", ast.MatMult: "matmul"}
 _UNARY = {ast.USub: "negative", ast.UAdd: "positive"}
+_COMPARISONS = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less",
+                ast.LtE: "less_equal", ast.Eq: "equal", ast.NotEq: "not_equal"}
 _OPERATOR_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
                      ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not",
                      ast.Invert: "~"}
@@ -70,14 +91,13 @@ _OPERATOR_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RSh
 # What a refused node is called in an error, and, for some, what to write instead.
 _CONSTRUCTS = {
     ast.Attribute: ("attribute access", "call functions by bare name, as sin(x)"),
-    ast.Subscript: ("a subscript", "index outside the expression, or reduce with sum(x)"),
     ast.Lambda: ("a lambda", ""),
     ast.ListComp: ("a list comprehension", ""),
     ast.SetComp: ("a set comprehension", ""),
     ast.DictComp: ("a dict comprehension", ""),
     ast.GeneratorExp: ("a generator expression", ""),
     ast.IfExp: ("a conditional expression", ""),
-    ast.Compare: ("a comparison", ""),
+    ast.Compare: ("a comparison", "only as the condition of where, as where(x > 0, x, 0)"),
     ast.BoolOp: ("a boolean operator", ""),
     ast.NamedExpr: ("an assignment expression (:=)", ""),
     ast.JoinedStr: ("an f-string", ""),
@@ -89,8 +109,10 @@ _CONSTRUCTS = {
 }
 
 _LANGUAGE = ("an expression may use variable names, real numbers, + - * / ** @, unary - and +, "
-             "parentheses and calls of ndgrad functions by bare name (python -m ndgrad --help "
-             "lists them)")
+             "parentheses, calls of ndgrad functions by bare name (python -m ndgrad --help "
+             "lists them), indexing as x[0], x[1:] or m[..., 0], and a comparison as where's "
+             "condition")
+_INDEX = "an index is whole numbers, slices and ..., as x[0], x[1:], x[::-1] or m[..., 0]"
 
 
 class ExpressionError(ValueError):
@@ -115,9 +137,19 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Index:
+    array: Variable | Number | Call | Index
+    index: Any              # an int, a slice of ints, Ellipsis, or a tuple of them
+    source: str
+
+
+Node = Variable | Number | Call | Index
+
+
+@dataclass(frozen=True)
 class Expression:
     text: str
-    tree: Variable | Number | Call
+    tree: Node
     names: tuple[str, ...]  # the variables, in order of first use
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
@@ -126,7 +158,12 @@ class Expression:
         missing = [name for name in self.names if name not in values]
         if missing:
             name = missing[0]
-            hint = f"; {name} is a function: call it, as {name}(x)" if name in FUNCTIONS else ""
+            if name in FUNCTIONS:
+                hint = f"; {name} is a function: call it, as {name}(x)"
+            else:
+                suggestion = _did_you_mean(name, [given for given in values
+                                                  if given not in self.names], "--")
+                hint = f"; {suggestion}" if suggestion else ""
             raise ExpressionError(f"unknown name {name}: give its values with --{name}, "
                                   f"as --{name} 1,2,3{hint}")
         unused = [name for name in values if name not in self.names]
@@ -136,19 +173,36 @@ class Expression:
         return _run(self.tree, values, [0])
 
 
-def _run(node: Variable | Number | Call, values: Mapping[str, Any], used: list[int]) -> Any:
+def _did_you_mean(name: str, known: Sequence[str], prefix: str = "") -> str:
+    """"did you mean `tanh`?" for the known name nearest ``name``; "" when none is near."""
+    close = difflib.get_close_matches(name, known, n=3)
+    # two letters swapped (tahn) is the likelier slip than one left out (tan)
+    close.sort(key=lambda candidate: sorted(candidate) != sorted(name))
+    return f"did you mean `{prefix}{close[0]}`?" if close else ""
+
+
+def _run(node: Node, values: Mapping[str, Any], used: list[int]) -> Any:
     """``node``'s value; ``used[0]`` counts the elements computed so far, against
     MAX_ELEMENTS."""
     if isinstance(node, Variable):
         return values[node.name]
     if isinstance(node, Number):
         return node.value
+    if isinstance(node, Index):      # never larger than its array: counted once made
+        array = _run(node.array, values, used)
+        try:
+            result = array[node.index]
+        except (IndexError, ValueError, TypeError) as error:   # beyond the array's shape
+            raise ExpressionError(f"{node.source} failed: {error}") from error
+        _spend(used, result.size, node.source)
+        return result
     args = [_run(arg, values, used) for arg in node.args]
     largest = _largest_result(node.function, args)
     if largest is not None:
         _spend(used, largest, node.source)
+    function = _OUTSIDE_NP.get(node.function) or getattr(np, node.function)
     try:
-        result = getattr(np, node.function)(*args)
+        result = function(*args)
     except (ValueError, TypeError, ArithmeticError) as error:   # shapes, axes that do not fit
         raise ExpressionError(f"{node.source} failed: {error}") from error
     if largest is None:          # no larger than its array, which fitted: counted once made
@@ -233,7 +287,7 @@ def _depth(tree: ast.AST) -> int:
     return deepest
 
 
-def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | Call:
+def _convert(node: ast.AST, text: str, names: list[str]) -> Node:
     source = ast.get_source_segment(text, node) or ""
     if isinstance(node, ast.Name):
         if node.id not in names:
@@ -255,8 +309,23 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
         function = _UNARY.get(type(node.op))
     elif isinstance(node, ast.Call):
         operands, function = node.args, _called_function(node, text)
+        if function == "where":
+            # a comparison only here: as a value, its booleans have no derivative to explain
+            args = (_condition(operands[0], text, names),
+                    *(_convert(arg, text, names) for arg in operands[1:]))
+            if all(isinstance(arg, Number) for arg in args):
+                return _fold(function, args, source)
+            return Call(function, args, source)
+    elif isinstance(node, ast.Subscript):
+        array = _convert(node.value, text, names)
+        if isinstance(array, Number):
+            raise ExpressionError(f"indexing a number ({source}) is not allowed: index a "
+                                  "variable or a value computed from one")
+        return Index(array, _index(node.slice, text), source)
     else:
         construct, hint = _CONSTRUCTS.get(type(node), (type(node).__name__, ""))
+        if isinstance(node, ast.Attribute) and node.attr in FUNCTIONS:
+            hint = f"call functions by bare name, as {node.attr}(...)"
         raise ExpressionError(f"{construct} ({source}) is not allowed: {hint or _LANGUAGE}")
     if function is None:
         assert not isinstance(node, ast.Call)   # a call's function is a name, never None
@@ -267,6 +336,52 @@ def _convert(node: ast.AST, text: str, names: list[str]) -> Variable | Number | 
     if all(isinstance(arg, Number) for arg in args):
         return _fold(function, args, source)
     return Call(function, args, source)
+
+
+def _condition(node: ast.expr, text: str, names: list[str]) -> Node:
+    """where's condition: one comparison of two values (never folded: its result is boolean),
+    or any value, true where nonzero."""
+    if not isinstance(node, ast.Compare):
+        return _convert(node, text, names)
+    source = ast.get_source_segment(text, node) or ""
+    if len(node.ops) > 1:
+        raise ExpressionError(f"a chained comparison ({source}) is not allowed: compare two "
+                              "values, and nest where for a range, as "
+                              "where(x > 0, where(x < 1, x, 1), 0)")
+    function = _COMPARISONS.get(type(node.ops[0]))
+    if function is None:        # is, in: not comparisons of numbers
+        raise ExpressionError(f"the comparison {source} is not allowed: use > >= < <= == !=")
+    return Call(function, (_convert(node.left, text, names),
+                           _convert(node.comparators[0], text, names)), source)
+
+
+def _index(node: ast.expr, text: str) -> Any:
+    """An index of whole numbers, slices of them and ``...``, or a tuple of these; refused
+    otherwise (an array of indices, a variable)."""
+    if isinstance(node, ast.Tuple):
+        return tuple(_index_item(item, text) for item in node.elts)
+    return _index_item(node, text)
+
+
+def _index_item(node: ast.expr, text: str) -> Any:
+    if isinstance(node, ast.Slice):
+        return slice(*(None if part is None else _whole(part, text)
+                       for part in (node.lower, node.upper, node.step)))
+    if isinstance(node, ast.Constant) and node.value is Ellipsis:
+        return Ellipsis
+    return _whole(node, text)
+
+
+def _whole(node: ast.expr, text: str) -> int:
+    """A whole number of an index, folded from numbers alone (x[-1], x[2 * 3])."""
+    source = ast.get_source_segment(text, node) or ""
+    try:
+        value = _convert(node, text, [])
+    except ExpressionError:
+        value = None
+    if not (isinstance(value, Number) and isinstance(value.value, int)):
+        raise ExpressionError(f"the index {source} is not allowed: {_INDEX}")
+    return value.value
 
 
 def _number(value: float, source: str) -> Number:
@@ -318,9 +433,15 @@ def _called_function(node: ast.Call, text: str) -> str:
         raise ExpressionError(f"calling {ast.get_source_segment(text, node.func)} is not "
                               "allowed: call a function by its bare name, as sin(x)")
     name = node.func.id
+    if name in np.__all__ and name not in FUNCTIONS:
+        raise ExpressionError(f"calling {name} is not allowed: it is a function of ndgrad.np "
+                              "but not differentiable math on arrays; these can be called: "
+                              f"{', '.join(FUNCTIONS)}")
     if name not in FUNCTIONS:
-        raise ExpressionError(f"calling {name} is not allowed: only these ndgrad functions can "
-                              f"be called: {', '.join(FUNCTIONS)}")
+        suggestion = _did_you_mean(name, FUNCTIONS)
+        known = (f"{suggestion} (python -m ndgrad --help lists the functions)" if suggestion
+                 else f"only these ndgrad functions can be called: {', '.join(FUNCTIONS)}")
+        raise ExpressionError(f"unknown function {name!r}: {known}")
     if node.keywords:
         keyword = node.keywords[0]
         given = f"the keyword argument {keyword.arg}=" if keyword.arg else "a ** argument"

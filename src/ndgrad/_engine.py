@@ -169,7 +169,8 @@ def _head_grads(heads: list, head_grads: Any, single: bool, create_graph: bool) 
 
 
 def backward_from(heads: Any, head_grads: Any = None, *, retain_graph: bool = False,
-                  create_graph: bool = False, train_mode: bool = True) -> None:
+                  create_graph: bool = False, train_mode: bool = True,
+                  hold: Any = None) -> None:
     """``autograd.backward`` (documented there): the arguments checked, the head gradients
     made, and the pass run."""
     heads, single = as_list(heads)
@@ -177,15 +178,16 @@ def backward_from(heads: Any, head_grads: Any = None, *, retain_graph: bool = Fa
                                   as_flag(create_graph, "create_graph"))
     for head in heads:
         _check_head(head)
+    held = held_nodes(heads, hold)
     cotangents = _head_grads(heads, head_grads, single, create_graph)
     with flags(training=as_flag(train_mode, "train_mode")):
         backward(heads, cotangents, retain_graph=retain_graph or create_graph,
-                         create_graph=create_graph)
+                         create_graph=create_graph, held=held)
 
 
 def gradients(heads: Any, variables: Any, head_grads: Any = None, *,
               retain_graph: bool | None = None, create_graph: bool = False,
-              train_mode: bool = True) -> list:
+              train_mode: bool = True, hold: Any = None) -> list:
     """``autograd.grad`` (documented there): the gradients reaching ``variables``, returned
     instead of delivered to their sinks."""
     heads, single_head = as_list(heads)
@@ -206,12 +208,13 @@ def gradients(heads: Any, variables: Any, head_grads: Any = None, *,
                 "call attach_grad() on it before computing the heads inside "
                 "autograd.record()")
         capture[variable._node, variable._index] = None
+    held = held_nodes(heads, hold)
     cotangents = _head_grads(heads, head_grads, single_head, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     with flags(training=train_mode):
         backward(heads, cotangents, retain_graph=retain_graph or create_graph,
-                         create_graph=create_graph, capture=capture)
+                         create_graph=create_graph, capture=capture, held=held)
     results = []
     for variable in variables:
         value = capture[variable._node, variable._index]
@@ -226,14 +229,59 @@ def gradients(heads: Any, variables: Any, head_grads: Any = None, *,
     return results
 
 
+def held_nodes(heads: Sequence[Any], hold: Any) -> dict[Node, frozenset[int]] | None:
+    """The values ``hold`` names (an array or a list of them), as ``{node: output indices}``,
+    each checked to be an ndgrad array in the graph of ``heads`` (recorded ones); None when
+    nothing is held."""
+    if hold is None:
+        return None
+    arrays, _ = as_list(hold)
+    held: dict[Node, set[int]] = {}
+    for array in arrays:
+        if not isinstance(array, ndarray):
+            raise TypeError(f"hold= takes the ndgrad arrays to hold constant (recorded "
+                            f"intermediates or variables), not {type(array).__name__}")
+        if array._node is None:
+            raise ValueError(
+                f"hold=: an array of shape {array.shape} has no recorded history, so it is not "
+                "in the graph of the heads; hold values the heads were computed from inside "
+                "autograd.record()")
+        held.setdefault(array._node, set()).add(array._index)
+    if not held:
+        return None
+    roots = [head._node for head in heads]
+    if not any(root.released for root in roots):        # else backward names the freed graph
+        in_graph = _leading_to(roots, set(held))
+        for array in arrays:
+            if array._node not in in_graph:
+                raise ValueError(
+                    f"hold=: an array of shape {array.shape} (made by '{array._node.name}') is "
+                    "not in the graph of the heads: they were not computed from it, so "
+                    "holding it constant means nothing; hold an intermediate the heads "
+                    "depend on")
+    return {node: frozenset(indices) for node, indices in held.items()}
+
+
+def _held_back(node: Node, grad: Any, indices: frozenset[int]) -> Any:
+    """The gradient ``node`` passes to its operands when hold= holds its outputs ``indices``:
+    None when every output is held, else the held outputs' slots emptied."""
+    if node.more is None or len(indices) == node.n_outputs:
+        return None
+    grad = [None if index in indices else slot for index, slot in enumerate(grad)]
+    return None if all(slot is None for slot in grad) else grad
+
+
 def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: bool,
-             create_graph: bool, capture: dict[tuple[Node, int], Any] | None = None) -> None:
+             create_graph: bool, capture: dict[tuple[Node, int], Any] | None = None,
+             held: dict[Node, frozenset[int]] | None = None) -> None:
     """Propagate ``head_grads`` from ``heads`` to every gradient sink they reach.
 
     ``heads`` are recorded arrays; ``head_grads`` their cotangents, already checked and of the
     heads' shapes (raw NumPy, or ndarrays when ``create_graph``). With ``capture`` (a dict
     keyed by ``(node, output index)``), the gradients reaching those nodes are stored in it
-    instead of being delivered to sinks: that is ``autograd.grad``.
+    instead of being delivered to sinks: that is ``autograd.grad``. With ``held`` (from
+    ``held_nodes``), the gradient reaching those outputs is captured or delivered there but
+    passed to no operand: their values are constants to this pass (``hold=``).
 
     Nodes are taken from a heap in decreasing sequence order: every node that uses a node's
     output was created after it, so when a node is taken, all the gradient it will receive
@@ -272,7 +320,7 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
                 grad = None
             if grad is None:
                 _reached_with_zero(node, pending, waiting, on_path, capture, retain_graph,
-                                   targets, on_arrays, create_graph)
+                                   targets, on_arrays, create_graph, held)
                 continue
             if node.hooks is not None:
                 grad = _run_hooks(node, grad, on_arrays)
@@ -289,6 +337,12 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
             primitive = node.primitive
             if primitive is None:
                 continue
+            if held is not None and node in held:
+                grad = _held_back(node, grad, held[node])
+                if grad is None:
+                    if not retain_graph and (targets is None or node not in targets):
+                        node.release()
+                    continue
             if node.released:
                 raise GraphReleasedError(
                     f"the graph through '{node.name}' was freed by an earlier backward; pass "
@@ -343,16 +397,19 @@ def backward(heads: Sequence[Any], head_grads: Sequence[Any], *, retain_graph: b
 
 def _reached_with_zero(node: Node, pending: dict, waiting: list, on_path: set | None,
                        capture: dict | None, retain_graph: bool, targets: set | None,
-                       on_arrays: bool, create_graph: bool) -> None:
+                       on_arrays: bool, create_graph: bool,
+                       held: dict[Node, frozenset[int]] | None) -> None:
     """A node whose gradient is zero (every path to it went through a derivative of zero):
-    a "write" sink is overwritten with zeros, and its operands are reached the same way."""
+    a "write" sink is overwritten with zeros, and its operands are reached the same way
+    (unless hold= holds every output of the node)."""
     if capture is None and node.sink is not None and node.sink.grad_req == "write":
         _deliver(node.sink, numpy.zeros(node.shape, node.dtype), node, on_arrays, create_graph)
     if node.primitive is None:
         return
-    for parent, index in _recorded_operands(node):
-        if on_path is None or parent in on_path:
-            _accumulate(pending, waiting, parent, index, None)
+    if held is None or node not in held or len(held[node]) < node.n_outputs:
+        for parent, index in _recorded_operands(node):
+            if on_path is None or parent in on_path:
+                _accumulate(pending, waiting, parent, index, None)
     if not retain_graph and (targets is None or node not in targets):
         node.release()
 

@@ -6,6 +6,8 @@ by element), the product along each path and the sum over paths, dy/dx. Then the
 gradient's role: ``x.grad = head_grad . dy/dx``, ones when none is given (the gradient of
 sum(y)). Paths that detach() or pause() cut are listed too, with what they would have added:
 the difference between the partial derivative autograd computed and the total derivative.
+``hold=`` cuts the same way without detach(): the edges into a held value are cut, so explain
+prints the partial derivative with those values held and, beside it, the total derivative.
 
 The number of paths grows exponentially with depth (``y = y * y + y`` triples it at every
 step), so at most ``MAX_PATHS`` are listed and the rest counted. The sum is never taken over
@@ -21,6 +23,7 @@ from typing import Any, NamedTuple, TextIO
 
 import numpy
 
+from ._engine import held_nodes
 from ._graph import local_jacobian, parent_index, require_recorded, walk
 from ._ndarray import ndarray, to_numpy
 from ._node import Node
@@ -48,18 +51,32 @@ class Explanation:
         return f"<Explanation: gradient {_vector(self.gradient)}>"
 
 
+class _Held:
+    """The mark on an edge into a value that ``hold=`` holds constant (a Cut marks detach())."""
+
+    how = "hold="
+
+
+HELD = _Held()
+
+
 def explain(head: ndarray, variable: ndarray, head_grad: Any = None,
-            file: TextIO | None = None, names: dict | None = None) -> Explanation:
+            file: TextIO | None = None, names: dict | None = None, *,
+            hold: Any = None) -> Explanation:
     """Print how the chain rule gives the gradient of ``head`` with respect to ``variable``
     (see the module docstring) and return it as an ``Explanation``.
 
     ``head_grad`` is the head gradient backward would get (ones when None). ``names``
     optionally maps arrays to names ({"x": x, "y": y}) for the printout; the variable is
     called x and the head y otherwise. The graph must still exist (before backward, or
-    after ``backward(retain_graph=True)``).
+    after ``backward(retain_graph=True)``). ``hold`` (arrays the head was computed from, as
+    for ``autograd.grad``) holds those values constant: the gradient is then the partial
+    derivative ``grad(head, variable, hold=hold)`` gives, the paths into held values are
+    listed as cut, and the total derivative is printed beside it.
     """
     head_node = require_recorded(head, "head")
     variable_node = require_recorded(variable, "variable")
+    held = held_nodes([head], hold) or {}
     if file is not None and not callable(getattr(file, "write", None)):
         raise TypeError(f"explain(file=...) takes an open text file (sys.stdout, "
                         f"open(path, 'w'), io.StringIO()), not {type(file).__name__}")
@@ -77,7 +94,8 @@ def explain(head: ndarray, variable: ndarray, head_grad: Any = None,
     if cotangent.shape != head.shape:
         raise ValueError(f"a head gradient of shape {cotangent.shape} for a head of shape "
                          f"{head.shape}; they must be equal")
-    graph = _Graph(variable_node, variable._index, head_node, head._index)
+    graph = _Graph(variable_node, variable._index, head_node, head._index,
+                   {(id(node), index) for node, indices in held.items() for index in indices})
     out = []
     x, y = naming.of(variable_node, variable._index), naming.of(head_node, head._index)
     out.append(f"d{y}/d{x}: how {y} {head.shape} changes with {x} {variable.shape}, "
@@ -110,10 +128,15 @@ def explain(head: ndarray, variable: ndarray, head_grad: Any = None,
         out.append(f"\nhead gradient {_vector(cotangent)}: it stands for dw/d{y} of some w "
                    f"computed outside autograd, so {x}.grad = head_grad . d{y}/d{x} = dw/d{x}")
     out.append(f"{x}.grad = {_vector(gradient)}")
-    if cut_count:
-        whole = graph.derivative(through_cuts=True)
-        out.append("(without the cuts, the total derivative would give "
-                   f"{_vector((cotangent.reshape(-1) @ whole).reshape(variable.shape))})")
+    whole = (cotangent.reshape(-1) @ graph.derivative(through_cuts=True)).reshape(
+        variable.shape)
+    if held:
+        held_names = ", ".join(naming.of(node, index) for node, indices in held.items()
+                               for index in sorted(indices))
+        out.append(f"(the partial derivative: {held_names} held constant by hold=; without "
+                   f"the cuts, the total derivative gives {x}.grad = {_vector(whole)})")
+    elif cut_count:
+        out.append(f"(without the cuts, the total derivative would give {_vector(whole)})")
     # a matrix printed on lines of its own leaves "= " at the end of the line before it
     text = "\n".join(line.rstrip() for line in "\n".join(out).split("\n")) + "\n"
     print(text, end="", file=file if file is not None else sys.stdout)
@@ -156,8 +179,10 @@ class _Graph:
     of paths from the variable and to the head. Counts are Python ints: they grow
     exponentially with depth, and are summed edge by edge, never by listing paths."""
 
-    def __init__(self, start: Node, start_index: int, end: Node, end_index: int) -> None:
+    def __init__(self, start: Node, start_index: int, end: Node, end_index: int,
+                 held: set) -> None:
         self.start, self.end = (id(start), start_index), (id(end), end_index)
+        self.held = held            # values hold= holds: the edges into them are cut
         self.start_node = start
         self.nodes: dict = {}
         self.sizes = {self.start: _size(start.shapes[start_index])}
@@ -182,7 +207,8 @@ class _Graph:
     def _link(self, source: Node, index: int, node: Node, position: Any, cut: Any) -> None:
         outputs = [0] if position == "self" else range(len(node.shapes))
         for out_index in outputs:
-            edge = _Edge(source, index, node, position, out_index, cut)
+            edge = _Edge(source, index, node, position, out_index,
+                         HELD if cut is None and (id(node), out_index) in self.held else cut)
             self.out.setdefault((id(source), index), []).append(edge)
             self.into.setdefault((id(node), out_index), []).append(edge)
 
@@ -297,8 +323,9 @@ def _print_path(out: list, title: str, path: list, graph: _Graph, naming: _Names
         # the variable detach() made is the detached value itself: it keeps the value's name
         names.append(names[-1] if edge.position == "self"
                      else naming.of(edge.node, edge.out_index))
-    shown = next((number for number, edge in enumerate(path) if edge.cut is not None),
-                 len(path))
+    # a held value is reached and shown; a detached one's cut starts at the value itself
+    shown = next((number + (edge.cut is HELD) for number, edge in enumerate(path)
+                  if edge.cut is not None), len(path))
     chain = names[0] + "".join(f" -> {edge.node.name} -> {name}"
                                 for edge, name in zip(path[:shown], names[1:]))
     out.append(f"\n{title}: {chain}")
@@ -306,7 +333,10 @@ def _print_path(out: list, title: str, path: list, graph: _Graph, naming: _Names
     if not path:
         out.append("  (the variable is the head: the derivative is the identity)")
     for edge, before, after in zip(path, names, names[1:]):
-        if edge.cut is not None:
+        if edge.cut is HELD:
+            out.append(f"  {after} is held constant by hold=: no gradient flows from it to "
+                       f"{before}")
+        elif edge.cut is not None:
             out.append(f"  {before} is cut by {edge.cut.how}: autograd sees a constant "
                        "beyond this point")
         product = graph.jacobian(edge) @ product

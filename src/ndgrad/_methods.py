@@ -119,16 +119,18 @@ def _transpose(self: ndarray, *axes: Any) -> ndarray:
 
 
 def _backward(self: ndarray, out_grad: Any = None, retain_graph: bool = False,
-              create_graph: bool = False, train_mode: bool = True) -> None:
+              create_graph: bool = False, train_mode: bool = True, *,
+              hold: Any = None) -> None:
     """Backpropagate from this array: fill the ``.grad`` of every variable it depends on.
 
     ``out_grad`` is the head gradient: for every variable ``x``,
     ``x.grad = sum_i out_grad[i] * d self[i] / d x``. Omitted, it is ones of this array's
     shape (so a non-scalar head gives the gradient of its sum), as MXNet.
+    ``hold`` holds those recorded values constant (see ``ndgrad.autograd.grad``).
     See ``ndgrad.autograd.backward``.
     """
     backward_from(self, out_grad, retain_graph=retain_graph, create_graph=create_graph,
-                  train_mode=train_mode)
+                  train_mode=train_mode, hold=hold)
 
 
 def _fill(self: ndarray, value: Any) -> None:

@@ -111,21 +111,23 @@ def is_training() -> bool:
 
 
 def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False,
-             create_graph: bool = False, train_mode: bool = True) -> None:
+             create_graph: bool = False, train_mode: bool = True, *,
+             hold: Any = None) -> None:
     """Compute the gradients of ``heads`` and store them in each variable's ``.grad``.
 
     ``head_grads`` (one per head; None for ones) are the head gradients: for every variable
     ``x``, ``x.grad = sum over heads and i of head_grad[i] * d head[i] / d x`` (API.md 1).
     The graph is freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records
     the backward pass itself so the gradients can be differentiated again (and implies
-    ``retain_graph``, since the new graph runs through the old one).
+    ``retain_graph``, since the new graph runs through the old one). ``hold`` (arrays the
+    heads were computed from) holds those values constant, as in ``grad``.
     """
     _engine.backward_from(heads, head_grads, retain_graph=retain_graph,
-                          create_graph=create_graph, train_mode=train_mode)
+                          create_graph=create_graph, train_mode=train_mode, hold=hold)
 
 
 def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, train_mode: bool = True) -> Any:
+         create_graph: bool = False, train_mode: bool = True, *, hold: Any = None) -> Any:
     """The gradients of ``heads`` with respect to ``variables``, returned instead of stored.
 
     ``variables`` are arrays with ``attach_grad()`` or recorded intermediates; their
@@ -135,9 +137,35 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
     ``create_graph=True`` every gradient is recorded as a function of the variables, even one
     that does not depend on them (the derivative of ``relu`` or of ``2 * x``): differentiating
     it again gives zeros. ``retain_graph`` defaults to ``create_graph``.
+
+    ``hold`` (an array or a list: recorded intermediates or variables the heads were computed
+    from) gives the partial derivative with those values held constant: the gradient reaching
+    a held value goes no further back, exactly as if the value had been ``detach()``-ed when
+    it was recorded, without editing the code that recorded it. Without ``hold``, the total
+    derivative. A held value still gets its own gradient (``grad(z, [x, y], hold=[y])``).
+    With ``create_graph=True`` the held gradient is recorded as usual, through every recorded
+    value (the held ones too): differentiating it again gives the total derivative of the
+    partial derivative (d/dx of dz/dx with y held), and passing ``hold`` again holds y in that
+    derivative as well, which is what ``detach()`` gives at every order. ``hold`` raises
+    ``TypeError`` for anything but an ndgrad array, and ``ValueError`` for an array the heads
+    were not computed from. ``ndgrad.func`` has no ``hold``: its functions' intermediates are
+    not the caller's to name, and the partial derivative is already the function of two
+    arguments (``func.grad(f, argnums=0)(x, y)`` holds y; the total derivative is the grad of
+    ``lambda x: f(x, g(x))``).
+
+    >>> from ndgrad import autograd, np
+    >>> x = np.array([1.0, 2.0])
+    >>> x.attach_grad()
+    >>> with autograd.record():
+    ...     y = x * x
+    ...     z = y * x                 # z = x ** 3
+    >>> autograd.grad(z, x, retain_graph=True)[0]     # total: 3 x ** 2
+    array([ 3., 12.])
+    >>> autograd.grad(z, x, hold=[y])[0]              # partial, y held: y
+    array([1., 4.])
     """
     return _engine.gradients(heads, variables, head_grads, retain_graph=retain_graph,
-                             create_graph=create_graph, train_mode=train_mode)
+                             create_graph=create_graph, train_mode=train_mode, hold=hold)
 
 
 def mark_variables(variables: Any, gradients: Any, grad_reqs: Any = "write") -> None:
