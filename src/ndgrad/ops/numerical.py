@@ -401,16 +401,23 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     return c, reshape_(base, shape=base.shape + (1,)) * factor
 
 
+def _order_and_coefficients(name, what, m, p):
+    """polyder's and polyint's checks, NumPy's messages: an order m >= 0, 1-D coefficients."""
+    m = int(m)
+    if m < 0:
+        other = "polyint" if name == "polyder" else "polyder"
+        raise ValueError(f"Order of {what} must be positive (see {other})")
+    p = asarray(p)
+    if p.ndim != 1:
+        raise ValueError(f"{name} takes a 1-D array of coefficients, not shape {p.shape}")
+    return m, p
+
+
 @public(numpy=numpy.polyder)
 def polyder(p, m=1):
     """ndgrad's differentiable numpy.polyder: the coefficients of the m-th derivative (a
     1-D array of coefficients; NumPy's poly1d is not supported)."""
-    m = int(m)
-    if m < 0:
-        raise ValueError("Order of derivative must be positive (see polyint)")
-    p = asarray(p)
-    if p.ndim != 1:
-        raise ValueError(f"polyder takes a 1-D array of coefficients, not shape {p.shape}")
+    m, p = _order_and_coefficients("polyder", "derivative", m, p)
     for _ in range(m):
         n = p.shape[0] - 1
         p = getitem_(p, key=slice(None, -1)) * numpy.arange(n, 0, -1)
@@ -421,12 +428,7 @@ def polyder(p, m=1):
 def polyint(p, m=1, k=None):
     """ndgrad's differentiable numpy.polyint: the coefficients of the m-th antiderivative
     with integration constants ``k`` (zeros by default; differentiable too)."""
-    m = int(m)
-    if m < 0:
-        raise ValueError("Order of integral must be positive (see polyder)")
-    p = asarray(p)
-    if p.ndim != 1:
-        raise ValueError(f"polyint takes a 1-D array of coefficients, not shape {p.shape}")
+    m, p = _order_and_coefficients("polyint", "integral", m, p)
     constants = asarray(numpy.zeros(m) if k is None else k)
     if constants.ndim == 0 or (constants.shape == (1,) and m > 1):
         constants = broadcast_to_(reshape_(constants, shape=()), shape=(m,))
